@@ -1,0 +1,63 @@
+# The quick start is two commands: `make run` and `make test`. Everything they need is installed
+# from the package registries on first use and re-installed when the requirement files change.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+
+# Development and test runs set their own throwaway keys; production must set DJANGO_SECRET_KEY.
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-not-a-secret
+TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_SECURE_SSL_REDIRECT=0 \
+	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1
+
+.PHONY: install run test lint format pytest check-deploy collectstatic clean
+
+install: $(STAMPS)/python $(STAMPS)/node
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/python: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+## make run: install, migrate a SQLite database, load the articles and demo accounts, serve.
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py load_articles
+	$(DEV_ENV) $(BIN)/python manage.py create_demo_accounts
+	@echo "Serving http://127.0.0.1:8000 (Ctrl+C to stop)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: lint, check migrations, run the whole suite (SQLite unless DATABASE_URL is set).
+test: install lint
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) pytest
+
+pytest: install
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make check-deploy: Django's deployment checklist with the production variables of the README.
+check-deploy: install
+	DJANGO_SECRET_KEY="$$(openssl rand -base64 48)" DJANGO_ALLOWED_HOSTS=portal.example.org \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+collectstatic: install
+	DJANGO_SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMPS) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from education import views
+
+app_name = "education"
+
+urlpatterns = [
+    path("articles/", views.ArticleListView.as_view(), name="article_list"),
+    path("articles/topic/<slug:category>/", views.CategoryView.as_view(), name="category"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
+    path("articles/<slug:slug>/preview/", views.article_preview, name="article_preview"),
+    path("search/", views.search, name="search"),
+]

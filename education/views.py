@@ -1,0 +1,103 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.generic import DetailView, ListView
+
+from education.forms import SearchForm
+from education.models import Article, Category
+from education.search import search_articles
+
+SEARCH_RESULTS_SHOWN = 20
+
+
+def _with_page_parts(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """Fetch what an article page shows beside the article: steps, sources, published links."""
+    return articles.prefetch_related(
+        "steps",
+        "sources",
+        Prefetch("related", queryset=Article.objects.published().only("slug", "title", "summary")),
+    )
+
+
+class ArticleListView(ListView):
+    """List every published article, grouped by category in the template."""
+
+    template_name = "education/article_list.html"
+    context_object_name = "articles"
+
+    def get_queryset(self) -> QuerySet[Article]:
+        return Article.objects.published().only("slug", "title", "summary", "category")
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        by_category = {value: [] for value in Category.values}
+        for article in context["articles"]:
+            by_category[article.category].append(article)
+        context["groups"] = [
+            (Category(value), by_category[value]) for value in Category.values if by_category[value]
+        ]
+        return context
+
+
+class CategoryView(ListView):
+    """List the published articles of one category."""
+
+    template_name = "education/category_detail.html"
+    context_object_name = "articles"
+
+    def get_queryset(self) -> QuerySet[Article]:
+        if self.kwargs["category"] not in Category.values:
+            raise Http404("No such category")
+        self.category = Category(self.kwargs["category"])
+        return Article.objects.published().filter(category=self.category)
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    """Show one published article."""
+
+    template_name = "education/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self) -> QuerySet[Article]:
+        return _with_page_parts(Article.objects.published())
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        today = timezone.localdate()
+        return super().get_context_data(
+            review_overdue=self.object.is_review_overdue(today=today), preview=False, **kwargs
+        )
+
+
+@login_required
+def article_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show any article, draft or published, to staff allowed to see the library."""
+    if not request.user.has_perm("education.view_article"):
+        raise Http404("No such article")
+    article = get_object_or_404(_with_page_parts(Article.objects.all()), slug=slug)
+    return render(
+        request,
+        "education/article_detail.html",
+        {
+            "article": article,
+            "preview": True,
+            "review_overdue": article.is_review_overdue(today=timezone.localdate()),
+        },
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the published articles; an empty or bad query gets a friendly page, not an error."""
+    form = SearchForm(request.GET or None)
+    results: list[Article] = []
+    if form.is_valid():
+        results = list(search_articles(form.cleaned_data["q"])[:SEARCH_RESULTS_SHOWN])
+    return render(
+        request,
+        "education/search.html",
+        {"form": form, "results": results, "categories": Category.choices},
+    )

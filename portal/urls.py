@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from portal import views
+
+admin.site.site_header = _("Back cramp care: staff")
+admin.site.site_title = _("Back cramp care admin")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("get-help/", views.get_help, name="get_help"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("health/", views.health, name="health"),
+    path("", include("education.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,77 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from education.models import Article, Category
+from portal.forms import ProfileForm, SignUpForm
+from tracker.rules import Tier, red_flags_in_tier
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Show what the portal is, the article categories and the featured articles."""
+    counts = dict(
+        Article.objects.published()
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    categories = [(Category(value), counts.get(value, 0)) for value in Category.values]
+    featured = Article.objects.published().filter(featured=True).only("slug", "title", "summary")
+    return render(request, "portal/home.html", {"categories": categories, "featured": featured})
+
+
+def get_help(request: HttpRequest) -> HttpResponse:
+    """Show the red-flag symptoms in tiers, the most pressing first."""
+    return render(
+        request,
+        "portal/get_help.html",
+        {
+            "emergency": red_flags_in_tier(Tier.EMERGENCY),
+            "urgent": red_flags_in_tier(Tier.URGENT),
+            "soon": red_flags_in_tier(Tier.SOON),
+            "maternity": red_flags_in_tier(Tier.MATERNITY),
+        },
+    )
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create a patient account and sign the person in."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome. Your account is ready."))
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Let a person change their name, e-mail and time zone."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "portal/profile.html", {"form": form})
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """Report whether the app can reach its database, on a fresh connection."""
+    try:
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 -- any failure means "not healthy", reported honestly
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
