@@ -40,7 +40,8 @@ test: install lint
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) pytest
 
-pytest: install
+# Tests run against collected, hashed static files, as production serves them.
+pytest: install collectstatic
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -57,7 +58,7 @@ check-deploy: install
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 collectstatic: install
-	DJANGO_SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput
+	DJANGO_SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput -v0
 
 clean:
 	rm -rf $(VENV) node_modules $(STAMPS) staticfiles .pytest_cache .ruff_cache

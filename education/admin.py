@@ -1,6 +1,8 @@
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -47,10 +49,30 @@ class ExerciseStepInline(admin.TabularInline):
 class SourceInline(admin.TabularInline):
     model = Source
     extra = 0
+    # A link typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = (
+            "title", "slug", "category", "summary", "body", "status", "published_at", "featured",
+            "related", "reviewed_by", "last_reviewed", "next_review_due", "starting_position",
+            "hold", "repetitions", "cautions", "needs_professional_review",
+        )  # fmt: skip
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Publishing without a time means "now", which is what an editor expects.
+        if cleaned.get("status") == Article.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = timezone.now()
+        return cleaned
 
 
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
+    form = ArticleAdminForm
     list_display = (
         "title",
         "category",
@@ -72,7 +94,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "summary", "body")}),
         (_("Publishing"), {"fields": ("status", "published_at", "featured", "related")}),
-        (_("Review"), {"fields": ("reviewed_by", "last_reviewed", "next_review_due", "updated_at")}),
+        (
+            _("Review"),
+            {"fields": ("reviewed_by", "last_reviewed", "next_review_due", "updated_at")},
+        ),
         (
             _("Exercise (only for exercise pages)"),
             {
@@ -100,12 +125,6 @@ class ArticleAdmin(SimpleHistoryAdmin):
         if obj.is_review_overdue(today=timezone.localdate()):
             return _("Overdue")
         return _("Up to date")
-
-    def save_model(self, request: HttpRequest, obj: Article, form: object, change: bool) -> None:
-        # Publishing without a time means "now", which is what an editor expects.
-        if obj.status == Article.Status.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
-        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Publish the selected articles now"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

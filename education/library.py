@@ -175,8 +175,12 @@ def load_library(directory: Path = CONTENT_DIR) -> LoadReport:
     contents = [parse_article_file(path) for path in files]
     known_slugs = {content["slug"] for content in contents}
     for content in contents:
-        unknown = set(content["related"]) - known_slugs - set(
-            Article.objects.filter(slug__in=content["related"]).values_list("slug", flat=True)
+        unknown = (
+            set(content["related"])
+            - known_slugs
+            - set(
+                Article.objects.filter(slug__in=content["related"]).values_list("slug", flat=True)
+            )
         )
         if unknown:
             raise LibraryError(f"{content['slug']}: related slugs not found: {sorted(unknown)}")

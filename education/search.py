@@ -2,7 +2,7 @@
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from education.models import Article
 
@@ -36,10 +36,7 @@ def search_articles(query: str) -> QuerySet[Article]:
             Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
         )
     title_hits = sum(
-        (
-            Case(When(title__icontains=word, then=Value(1)), default=Value(0))
-            for word in words
-        ),
+        (Case(When(title__icontains=word, then=Value(1)), default=Value(0)) for word in words),
         start=Value(0),
     )
     return matches.annotate(rank=title_hits).order_by("-rank", "title")

@@ -18,7 +18,10 @@ def validate_time_zone(value: str) -> None:
     """Reject anything that is not a known IANA time zone name."""
     if value not in time_zone_names():
         raise ValidationError(
-            _("“%(value)s” is not a time zone we know. Pick one from the list, e.g. Europe/London."),
+            _(
+                "“%(value)s” is not a time zone we know. Pick one from the list, "
+                "for example Europe/London."
+            ),
             params={"value": value},
             code="unknown_time_zone",
         )

@@ -6,119 +6,285 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalArticle',
+            name="HistoricalArticle",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(max_length=200, verbose_name='slug')),
-                ('category', models.CharField(choices=[('causes', 'Causes'), ('symptoms', 'Symptoms'), ('treatments', 'Treatments and self-care'), ('exercises', 'Exercises'), ('prevention', 'Prevention'), ('when_to_get_help', 'When to get help')], max_length=20, verbose_name='category')),
-                ('summary', models.TextField(help_text='One or two plain sentences.', max_length=300, verbose_name='summary')),
-                ('body', models.TextField(help_text='Markdown. Start headings at ##.', verbose_name='body')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10, verbose_name='status')),
-                ('published_at', models.DateTimeField(blank=True, help_text='A published article appears on the site from this time.', null=True, verbose_name='publish time')),
-                ('featured', models.BooleanField(default=False, verbose_name='featured on the home page')),
-                ('reviewed_by', models.CharField(max_length=200, verbose_name='reviewed by')),
-                ('last_reviewed', models.DateField(verbose_name='last reviewed')),
-                ('next_review_due', models.DateField(verbose_name='next review due')),
-                ('starting_position', models.TextField(blank=True, verbose_name='starting position')),
-                ('hold', models.CharField(blank=True, max_length=200, verbose_name='hold')),
-                ('repetitions', models.CharField(blank=True, max_length=200, verbose_name='repetitions')),
-                ('cautions', models.TextField(blank=True, help_text='One caution per line.', verbose_name='cautions')),
-                ('needs_professional_review', models.BooleanField(default=False, help_text='Shows readers that a physiotherapist has not yet checked this exercise.', verbose_name='awaiting professional review')),
-                ('source_checksum', models.CharField(blank=True, editable=False, max_length=64)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("slug", models.SlugField(max_length=200, verbose_name="slug")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("causes", "Causes"),
+                            ("symptoms", "Symptoms"),
+                            ("treatments", "Treatments and self-care"),
+                            ("exercises", "Exercises"),
+                            ("prevention", "Prevention"),
+                            ("when_to_get_help", "When to get help"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="One or two plain sentences.",
+                        max_length=300,
+                        verbose_name="summary",
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown. Start headings at ##.", verbose_name="body"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="A published article appears on the site from this time.",
+                        null=True,
+                        verbose_name="publish time",
+                    ),
+                ),
+                (
+                    "featured",
+                    models.BooleanField(default=False, verbose_name="featured on the home page"),
+                ),
+                ("reviewed_by", models.CharField(max_length=200, verbose_name="reviewed by")),
+                ("last_reviewed", models.DateField(verbose_name="last reviewed")),
+                ("next_review_due", models.DateField(verbose_name="next review due")),
+                (
+                    "starting_position",
+                    models.TextField(blank=True, verbose_name="starting position"),
+                ),
+                ("hold", models.CharField(blank=True, max_length=200, verbose_name="hold")),
+                (
+                    "repetitions",
+                    models.CharField(blank=True, max_length=200, verbose_name="repetitions"),
+                ),
+                (
+                    "cautions",
+                    models.TextField(
+                        blank=True, help_text="One caution per line.", verbose_name="cautions"
+                    ),
+                ),
+                (
+                    "needs_professional_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Shows readers that a physiotherapist has not yet checked this exercise.",
+                        verbose_name="awaiting professional review",
+                    ),
+                ),
+                ("source_checksum", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical article',
-                'verbose_name_plural': 'historical articles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical article",
+                "verbose_name_plural": "historical articles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('publisher', models.CharField(max_length=200, verbose_name='publisher or journal')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='link')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "publisher",
+                    models.CharField(max_length=200, verbose_name="publisher or journal"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="link")),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': ['article', 'position', 'id'],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": ["article", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(max_length=200, unique=True, verbose_name='slug')),
-                ('category', models.CharField(choices=[('causes', 'Causes'), ('symptoms', 'Symptoms'), ('treatments', 'Treatments and self-care'), ('exercises', 'Exercises'), ('prevention', 'Prevention'), ('when_to_get_help', 'When to get help')], max_length=20, verbose_name='category')),
-                ('summary', models.TextField(help_text='One or two plain sentences.', max_length=300, verbose_name='summary')),
-                ('body', models.TextField(help_text='Markdown. Start headings at ##.', verbose_name='body')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10, verbose_name='status')),
-                ('published_at', models.DateTimeField(blank=True, help_text='A published article appears on the site from this time.', null=True, verbose_name='publish time')),
-                ('featured', models.BooleanField(default=False, verbose_name='featured on the home page')),
-                ('reviewed_by', models.CharField(max_length=200, verbose_name='reviewed by')),
-                ('last_reviewed', models.DateField(verbose_name='last reviewed')),
-                ('next_review_due', models.DateField(verbose_name='next review due')),
-                ('starting_position', models.TextField(blank=True, verbose_name='starting position')),
-                ('hold', models.CharField(blank=True, max_length=200, verbose_name='hold')),
-                ('repetitions', models.CharField(blank=True, max_length=200, verbose_name='repetitions')),
-                ('cautions', models.TextField(blank=True, help_text='One caution per line.', verbose_name='cautions')),
-                ('needs_professional_review', models.BooleanField(default=False, help_text='Shows readers that a physiotherapist has not yet checked this exercise.', verbose_name='awaiting professional review')),
-                ('source_checksum', models.CharField(blank=True, editable=False, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('related', models.ManyToManyField(blank=True, to='education.article', verbose_name='related articles')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("slug", models.SlugField(max_length=200, unique=True, verbose_name="slug")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("causes", "Causes"),
+                            ("symptoms", "Symptoms"),
+                            ("treatments", "Treatments and self-care"),
+                            ("exercises", "Exercises"),
+                            ("prevention", "Prevention"),
+                            ("when_to_get_help", "When to get help"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="One or two plain sentences.",
+                        max_length=300,
+                        verbose_name="summary",
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown. Start headings at ##.", verbose_name="body"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="A published article appears on the site from this time.",
+                        null=True,
+                        verbose_name="publish time",
+                    ),
+                ),
+                (
+                    "featured",
+                    models.BooleanField(default=False, verbose_name="featured on the home page"),
+                ),
+                ("reviewed_by", models.CharField(max_length=200, verbose_name="reviewed by")),
+                ("last_reviewed", models.DateField(verbose_name="last reviewed")),
+                ("next_review_due", models.DateField(verbose_name="next review due")),
+                (
+                    "starting_position",
+                    models.TextField(blank=True, verbose_name="starting position"),
+                ),
+                ("hold", models.CharField(blank=True, max_length=200, verbose_name="hold")),
+                (
+                    "repetitions",
+                    models.CharField(blank=True, max_length=200, verbose_name="repetitions"),
+                ),
+                (
+                    "cautions",
+                    models.TextField(
+                        blank=True, help_text="One caution per line.", verbose_name="cautions"
+                    ),
+                ),
+                (
+                    "needs_professional_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Shows readers that a physiotherapist has not yet checked this exercise.",
+                        verbose_name="awaiting professional review",
+                    ),
+                ),
+                ("source_checksum", models.CharField(blank=True, editable=False, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "related",
+                    models.ManyToManyField(
+                        blank=True, to="education.article", verbose_name="related articles"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article',
-                'verbose_name_plural': 'articles',
-                'ordering': ['category', 'title'],
+                "verbose_name": "article",
+                "verbose_name_plural": "articles",
+                "ordering": ["category", "title"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleDueForReview',
-            fields=[
-            ],
+            name="ArticleDueForReview",
+            fields=[],
             options={
-                'verbose_name': 'article overdue for review',
-                'verbose_name_plural': 'articles overdue for review',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "article overdue for review",
+                "verbose_name_plural": "articles overdue for review",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('education.article',),
+            bases=("education.article",),
         ),
         migrations.CreateModel(
-            name='ExerciseStep',
+            name="ExerciseStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='order')),
-                ('instruction', models.TextField(verbose_name='instruction')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='education.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(verbose_name="order")),
+                ("instruction", models.TextField(verbose_name="instruction")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="education.article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exercise step',
-                'verbose_name_plural': 'exercise steps',
-                'ordering': ['article', 'position'],
+                "verbose_name": "exercise step",
+                "verbose_name_plural": "exercise steps",
+                "ordering": ["article", "position"],
             },
         ),
     ]

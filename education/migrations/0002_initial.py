@@ -6,43 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('education', '0001_initial'),
+        ("education", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalarticle',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalarticle",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='article',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='education.article'),
+            model_name="source",
+            name="article",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sources",
+                to="education.article",
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', 'published_at'], name='education_a_status_335609_idx'),
+            model_name="article",
+            index=models.Index(
+                fields=["status", "published_at"], name="education_a_status_335609_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('published_at__isnull', False), _connector='OR'), name='article_published_has_publish_time', violation_error_message='A published article needs a publish time.'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="article_published_has_publish_time",
+                violation_error_message="A published article needs a publish time.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('next_review_due__gte', models.F('last_reviewed'))), name='article_review_due_after_last_review', violation_error_message='The next review must not be before the last one.'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("next_review_due__gte", models.F("last_reviewed"))),
+                name="article_review_due_after_last_review",
+                violation_error_message="The next review must not be before the last one.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exercisestep',
-            constraint=models.UniqueConstraint(fields=('article', 'position'), name='unique_step_position'),
+            model_name="exercisestep",
+            constraint=models.UniqueConstraint(
+                fields=("article", "position"), name="unique_step_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1900), ('year__lte', 2100)), name='source_year_plausible'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                name="source_year_plausible",
+            ),
         ),
     ]

@@ -1,0 +1,132 @@
+"""Shared fixtures: the personas of every test, and the rules of the test run itself.
+
+alice: a patient; charlie: another patient, who must never see alice's data; bob: a clinician
+alice shares with (from issue 4 on); dana: a clinician she does not share with; erin: a content
+editor; anonymous: the test client with nobody logged in.
+"""
+
+import datetime
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from education.models import Article, Category, ExerciseStep, Source
+from portal.models import User
+from portal.roles import CLINICIANS, CONTENT_EDITORS
+
+PASSWORD = "a-long-test-password-42"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once if CI asked for PostgreSQL and the run would use something else."""
+    expected = os.environ.get("PORTAL_EXPECT_DATABASE")
+    if expected:
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if expected not in engine:
+            pytest.exit(f"PORTAL_EXPECT_DATABASE={expected} but the engine is {engine}", 1)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the PostgreSQL run if any test was skipped: there, every test must really run."""
+    if not os.environ.get("PORTAL_EXPECT_DATABASE"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        session.exitstatus = 1
+        if reporter:
+            reporter.write_line(f"FAILED: {skipped} test(s) skipped in the PostgreSQL run")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip PostgreSQL-only tests on other databases (CI's PostgreSQL run refuses skips)."""
+    for item in items:
+        if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
+
+
+def make_user(username: str, *, groups: tuple[str, ...] = (), is_staff: bool = False) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD
+    )
+    user.is_staff = is_staff
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def charlie(db) -> User:
+    return make_user("charlie")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return make_user("bob", groups=(CLINICIANS,))
+
+
+@pytest.fixture
+def dana(db) -> User:
+    return make_user("dana", groups=(CLINICIANS,))
+
+
+@pytest.fixture
+def erin(db) -> User:
+    return make_user("erin", groups=(CONTENT_EDITORS,), is_staff=True)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    return Client()
+
+
+def make_article(
+    *,
+    slug: str,
+    title: str | None = None,
+    status: str = Article.Status.PUBLISHED,
+    category: str = Category.CAUSES,
+    summary: str = "A short summary.",
+    body: str = "Some body text.",
+    published_at: datetime.datetime | None = None,
+    next_review_due: datetime.date | None = None,
+    steps: tuple[str, ...] = (),
+    starting_position: str = "",
+) -> Article:
+    today = timezone.localdate()
+    if status == Article.Status.PUBLISHED and published_at is None:
+        published_at = timezone.now() - datetime.timedelta(days=1)
+    article = Article.objects.create(
+        slug=slug,
+        title=title or slug.replace("-", " ").capitalize(),
+        status=status,
+        category=category,
+        summary=summary,
+        body=body,
+        published_at=published_at,
+        reviewed_by="Test reviewer",
+        last_reviewed=today - datetime.timedelta(days=30),
+        next_review_due=next_review_due or today + datetime.timedelta(days=300),
+        starting_position=starting_position,
+    )
+    for number, text in enumerate(steps, start=1):
+        ExerciseStep.objects.create(article=article, position=number, instruction=text)
+    Source.objects.create(article=article, title="A source", publisher="NHS", year=2023)
+    return article

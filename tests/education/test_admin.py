@@ -1,0 +1,149 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from education.models import Article
+from portal.roles import CONTENT_EDITORS
+from tests.conftest import client_for, make_article, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_content_editors_group_has_exactly_the_education_permissions() -> None:
+    editors = Group.objects.get(name=CONTENT_EDITORS)
+    education = Permission.objects.filter(content_type__app_label="education").exclude(
+        codename__in=[
+            "add_historicalarticle",
+            "change_historicalarticle",
+            "delete_historicalarticle",
+        ]
+    )
+
+    assert set(editors.permissions.all()) == set(education)
+    assert not editors.permissions.exclude(content_type__app_label="education").exists()
+
+
+def test_editor_can_list_and_edit_articles_in_the_admin(erin) -> None:
+    article = make_article(slug="heat")
+    client = client_for(erin)
+
+    assert client.get(reverse("admin:education_article_changelist")).status_code == 200
+    assert (
+        client.get(reverse("admin:education_article_change", args=[article.pk])).status_code == 200
+    )
+
+
+def test_staff_without_the_editor_role_cannot_open_the_article_admin(db) -> None:
+    staff = make_user("sam", is_staff=True)
+    article = make_article(slug="heat")
+    client = client_for(staff)
+
+    assert client.get(reverse("admin:education_article_changelist")).status_code == 403
+    assert (
+        client.get(reverse("admin:education_article_change", args=[article.pk])).status_code == 403
+    )
+
+
+def test_patient_is_sent_to_the_admin_login(alice) -> None:
+    response = client_for(alice).get(reverse("admin:education_article_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def _form_data(article: Article, **changes: str) -> dict[str, str]:
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "category": article.category,
+        "summary": article.summary,
+        "body": article.body,
+        "status": article.status,
+        "published_at_0": "",
+        "published_at_1": "",
+        "reviewed_by": article.reviewed_by,
+        "last_reviewed": article.last_reviewed.isoformat(),
+        "next_review_due": article.next_review_due.isoformat(),
+        "starting_position": "",
+        "hold": "",
+        "repetitions": "",
+        "cautions": "",
+        "steps-TOTAL_FORMS": "0",
+        "steps-INITIAL_FORMS": "0",
+        "sources-TOTAL_FORMS": "0",
+        "sources-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_editor_publishes_a_draft_and_history_records_who(erin, anonymous) -> None:
+    draft = make_article(slug="new", status=Article.Status.DRAFT, title="New article")
+    draft.sources.all().delete()
+    url = reverse("admin:education_article_change", args=[draft.pk])
+
+    response = client_for(erin).post(url, _form_data(draft, status="published"))
+
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        [f.formset.errors for f in response.context["inline_admin_formsets"]],
+    )
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.PUBLISHED
+    assert draft.published_at is not None
+    assert draft.history.first().history_user == erin
+    assert anonymous.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_admin_shows_a_clear_error_for_review_dates_in_the_wrong_order(erin) -> None:
+    article = make_article(slug="a")
+    article.sources.all().delete()
+    url = reverse("admin:education_article_change", args=[article.pk])
+
+    response = client_for(erin).post(
+        url, _form_data(article, next_review_due="2000-01-01", title="Changed title")
+    )
+
+    assert response.status_code == 200
+    assert "The next review must not be before the last one." in response.content.decode()
+    article.refresh_from_db()
+    assert article.title != "Changed title"
+
+
+def test_overdue_view_lists_only_overdue_articles(erin) -> None:
+    today = timezone.localdate()
+    make_article(slug="fresh", title="Fresh one")
+    overdue = make_article(
+        slug="stale", title="Stale one", next_review_due=today - datetime.timedelta(days=3)
+    )
+
+    response = client_for(erin).get(reverse("admin:education_articledueforreview_changelist"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert overdue.title in page
+    assert "Fresh one" not in page
+
+
+def test_review_filter_on_the_article_list(erin) -> None:
+    today = timezone.localdate()
+    make_article(slug="fresh", title="Fresh one")
+    make_article(
+        slug="stale", title="Stale one", next_review_due=today - datetime.timedelta(days=3)
+    )
+
+    page = (
+        client_for(erin)
+        .get(reverse("admin:education_article_changelist"), {"review": "overdue"})
+        .content.decode()
+    )
+
+    assert "Stale one" in page and "Fresh one" not in page
+
+
+def test_history_page_shows_changes(erin) -> None:
+    article = make_article(slug="a")
+    response = client_for(erin).get(reverse("admin:education_article_history", args=[article.pk]))
+    assert response.status_code == 200

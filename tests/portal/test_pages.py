@@ -1,0 +1,42 @@
+import pytest
+from django.db import OperationalError
+from django.test import RequestFactory
+from django.urls import reverse
+from django.views.defaults import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_server_error_page_is_in_the_site_style_without_a_traceback() -> None:
+    response = server_error(RequestFactory().get("/"))
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in page
+    assert "Traceback" not in page
+
+
+def test_health_reports_ok_with_a_database(anonymous) -> None:
+    response = anonymous.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_reports_failure_honestly(anonymous, monkeypatch) -> None:
+    def broken_cursor(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = anonymous.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_base_template_has_skip_link_landmarks_and_language(anonymous) -> None:
+    page = anonymous.get("/").content.decode()
+    assert '<html lang="en-gb">' in page
+    assert 'href="#main"' in page and 'id="main"' in page
+    assert "<header" in page and "<main" in page and "<footer" in page and "<nav" in page
+    assert "does not diagnose" in page

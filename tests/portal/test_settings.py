@@ -1,0 +1,64 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_django(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_start_up_fails_loudly_without_a_secret_key() -> None:
+    result = run_django({}, "check")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DJANGO_DEBUG", "maybe", "is not a yes/no value"),
+        ("DATABASE_CONN_MAX_AGE", "ten", "is not a whole number"),
+        ("PORTAL_EMERGENCY_NUMBER", "123", "must be 999, 112 or 911"),
+    ],
+)
+def test_malformed_variables_fail_loudly(name: str, value: str, message: str) -> None:
+    result = run_django({"DJANGO_SECRET_KEY": "k", name: value}, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_deployment_checklist_passes_with_the_documented_production_variables() -> None:
+    result = run_django(
+        {
+            "DJANGO_SECRET_KEY": "x7Kq2vP9wL4mZ8nR3tY6uB1cE5fH0jA2sD9gK4lQ7pW3eT8rU6iO1yM5nB0vC2xZ",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_is_off_unless_set() -> None:
+    result = run_django(
+        {"DJANGO_SECRET_KEY": "k"},
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
