@@ -1,5 +1,6 @@
 import pytest
 from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
@@ -23,12 +24,11 @@ def test_health_reports_ok_with_a_database(anonymous) -> None:
 
 
 def test_health_reports_failure_honestly(anonymous, monkeypatch) -> None:
-    def broken_cursor(*args: object, **kwargs: object) -> None:
+    def refuse(self: BaseDatabaseWrapper) -> None:
         raise OperationalError("connection refused")
 
-    from django.db import connection
-
-    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    # The probe's new connection cannot connect; the request's own one is already open.
+    monkeypatch.setattr(BaseDatabaseWrapper, "connect", refuse)
     response = anonymous.get(reverse("health"))
     assert response.status_code == 503
     assert response.json()["status"] == "error"
