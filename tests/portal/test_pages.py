@@ -40,3 +40,9 @@ def test_base_template_has_skip_link_landmarks_and_language(anonymous) -> None:
     assert 'href="#main"' in page and 'id="main"' in page
     assert "<header" in page and "<main" in page and "<footer" in page and "<nav" in page
     assert "does not diagnose" in page
+
+
+def test_favicon_request_goes_to_the_site_icon(anonymous) -> None:
+    response = anonymous.get("/favicon.ico")
+    assert response.status_code == 301
+    assert "/static/img/favicon" in response["Location"]
