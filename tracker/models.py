@@ -1,0 +1,363 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from tracker.rules import RED_FLAGS_BY_CODE
+
+# How far in the future a start time may be, to allow for clocks that disagree a little.
+FUTURE_START_TOLERANCE = datetime.timedelta(minutes=10)
+MAX_DRINK_ML = 5000
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    NOT_STATED = "", _("I'd rather not say")
+
+
+class PatientProfile(models.Model):
+    """What the tracker needs to know about a patient beyond their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_profile"
+    )
+    sex = models.CharField(
+        _("sex"),
+        max_length=10,
+        choices=Sex.choices,
+        blank=True,
+        help_text=_("Only used to suggest a daily drinks target."),
+    )
+    pregnant = models.BooleanField(_("I am pregnant"), default=False)
+    breastfeeding = models.BooleanField(_("I am breastfeeding"), default=False)
+    year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    limit_fluids = models.BooleanField(
+        _("A doctor has told me to limit how much I drink"),
+        default=False,
+        help_text=_("If so, the tracker shows no drinks target."),
+    )
+    own_target_ml = models.PositiveIntegerField(
+        _("my own daily drinks target (ml)"),
+        null=True,
+        blank=True,
+        help_text=_("Between 1,000 and 4,000 ml. Leave empty to use the suggested target."),
+    )
+    glass_ml = models.PositiveSmallIntegerField(_("my usual glass (ml)"), default=200)
+
+    class Meta:
+        verbose_name = _("patient profile")
+        verbose_name_plural = _("patient profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(own_target_ml__isnull=True)
+                | Q(own_target_ml__gte=1000, own_target_ml__lte=4000),
+                name="profile_target_between_1_and_4_litres",
+                violation_error_message=_("A daily target must be between 1,000 and 4,000 ml."),
+            ),
+            models.CheckConstraint(
+                condition=Q(glass_ml__gte=50, glass_ml__lte=1000),
+                name="profile_glass_between_50_and_1000_ml",
+                violation_error_message=_("A glass must hold between 50 and 1,000 ml."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year_of_birth__isnull=True)
+                | Q(year_of_birth__gte=1900, year_of_birth__lte=2100),
+                name="profile_year_of_birth_plausible",
+                violation_error_message=_("Please check the year of birth."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class Episode(models.Model):
+    """One back cramp or spasm, from its start until it ended (or still going)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="episodes"
+    )
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(
+        _("ended"), null=True, blank=True, help_text=_("Leave empty if it is still going.")
+    )
+    severity = models.PositiveSmallIntegerField(_("how bad, from 0 (no pain) to 10 (worst)"))
+    activity = models.CharField(_("what you were doing"), max_length=200, blank=True)
+    spread = models.JSONField(_("pain spreading to"), default=list, blank=True)
+    trigger_other = models.CharField(_("other trigger"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+    # Set on every save, so the database can refuse a start in the future at the time of writing.
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("episode")
+        verbose_name_plural = _("episodes")
+        indexes = [models.Index(fields=["patient", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="episode_ends_after_it_starts",
+                violation_error_message=_("The end must not be before the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=0, severity__lte=10),
+                name="episode_severity_0_to_10",
+                violation_error_message=_("Severity must be a number from 0 to 10."),
+            ),
+            models.CheckConstraint(
+                condition=Q(started_at__lte=F("updated_at") + FUTURE_START_TOLERANCE),
+                name="episode_not_started_in_the_future",
+                violation_error_message=_("The start cannot be in the future."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.pk} of {self.patient_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracker:episode_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.ended_at is None
+
+
+class Trigger(models.TextChoices):
+    """What may have set an episode off (CLINICAL.md 3.4)."""
+
+    HEAVY_LIFTING = "heavy_lifting", _("Heavy lifting")
+    MORE_EXERCISE = "more_exercise", _("More or harder exercise or work than usual")
+    NEW_ACTIVITY = "new_activity", _("A new or unfamiliar activity")
+    NO_WARM_UP = "no_warm_up", _("Exercise without warming up")
+    LONG_SITTING = "long_sitting", _("Sitting for a long time")
+    AWKWARD_POSTURE = "awkward_posture", _("Awkward posture or long bending")
+    SUDDEN_TWIST = "sudden_twist", _("A sudden twist or jerk")
+    SLEEPING_POSITION = "sleeping_position", _("Awkward sleeping position")
+    COLD = "cold", _("Cold or a sudden temperature change")
+    LITTLE_DRINK = "little_drink", _("Drank little, sweated a lot or hot weather")
+    STRESS = "stress", _("Stress or anxiety")
+    TIRED_MUSCLES = "tired_muscles", _("Tired muscles")
+    NONE_IDENTIFIED = "none_identified", _("None that I can think of")
+    OTHER = "other", _("Something else")
+
+
+class EpisodeTrigger(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="triggers")
+    code = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices)
+
+    class Meta:
+        verbose_name = _("trigger")
+        verbose_name_plural = _("triggers")
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "code"], name="unique_episode_trigger"),
+            models.CheckConstraint(
+                condition=Q(code__in=Trigger.values), name="episode_trigger_known_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["code", "episode"])]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class Relief(models.TextChoices):
+    """What a patient tried for an episode (CLINICAL.md 3.4)."""
+
+    STRETCHING = "stretching", _("Stretching and holding")
+    PORTAL_EXERCISES = "portal_exercises", _("The portal's exercises")
+    GENTLE_MASSAGE = "gentle_massage", _("Gentle massage")
+    THERAPIST_MASSAGE = "therapist_massage", _("Massage by a therapist")
+    HEAT = "heat", _("Heat")
+    COLD = "cold", _("Cold")
+    HOT_AND_COLD = "hot_and_cold", _("Alternating hot and cold")
+    KEPT_MOVING = "kept_moving", _("Kept moving or walked")
+    CHANGED_POSITION = "changed_position", _("Changed position or took a break from sitting")
+    SHORT_REST = "short_rest", _("Short rest")
+    RELAXATION = "relaxation", _("Relaxation or breathing")
+    ANTI_INFLAMMATORY = "anti_inflammatory", _("Anti-inflammatory painkiller")
+    OTHER_PAINKILLER = "other_painkiller", _("Other painkiller")
+    MUSCLE_RELAXANT = "muscle_relaxant", _("Prescribed muscle relaxant")
+    OTHER_PRESCRIBED = "other_prescribed", _("Other prescribed treatment")
+    PHYSIOTHERAPY = "physiotherapy", _("Physiotherapy")
+    DRINK = "drink", _("A drink")
+    HERBAL = "herbal", _("A herbal or traditional remedy")
+
+
+class Effect(models.IntegerChoices):
+    """Did it help? Ordered from worse to much better so averages mean something."""
+
+    WORSE = -1, _("Made it worse")
+    NO_CHANGE = 0, _("No change")
+    A_BIT_BETTER = 1, _("A bit better")
+    MUCH_BETTER = 2, _("Much better")
+
+
+class ReliefTried(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="relief")
+    code = models.CharField(_("what you tried"), max_length=30, choices=Relief.choices)
+    effect = models.SmallIntegerField(_("did it help?"), choices=Effect.choices, null=True)
+
+    class Meta:
+        verbose_name = _("relief tried")
+        verbose_name_plural = _("relief tried")
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "code"], name="unique_episode_relief"),
+            models.CheckConstraint(condition=Q(code__in=Relief.values), name="relief_known_code"),
+            models.CheckConstraint(
+                condition=Q(effect__isnull=True) | Q(effect__in=Effect.values),
+                name="relief_known_effect",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class Region(models.TextChoices):
+    UPPER = "upper", _("Upper back (between the shoulder blades)")
+    MID = "mid", _("Middle of the back")
+    LOWER = "lower", _("Lower back")
+    NECK_SHOULDER = "neck_shoulder", _("Neck and shoulder")
+
+
+class Side(models.TextChoices):
+    # Pain is usually on one side, so left and right come first.
+    LEFT = "left", _("Left")
+    RIGHT = "right", _("Right")
+    BOTH = "both", _("Both sides")
+    CENTRE = "centre", _("Centre")
+
+
+class Spread(models.TextChoices):
+    BUTTOCK = "buttock", _("Buttock")
+    LEFT_LEG = "left_leg", _("Left leg")
+    RIGHT_LEG = "right_leg", _("Right leg")
+    BOTH_LEGS = "both_legs", _("Both legs")
+
+
+class EpisodeLocation(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="locations")
+    region = models.CharField(_("where"), max_length=20, choices=Region.choices)
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "region", "side"], name="unique_episode_location"
+            ),
+            models.CheckConstraint(
+                condition=Q(region__in=Region.values) & Q(side__in=Side.values),
+                name="location_known_codes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_region_display()}, {self.get_side_display()}"
+
+
+class RedFlagAnswer(models.Model):
+    """A "yes" to a red-flag question, with when it was answered and when advice was shown."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="red_flag_answers"
+    )
+    episode = models.ForeignKey(
+        Episode, on_delete=models.SET_NULL, null=True, blank=True, related_name="red_flags"
+    )
+    code = models.CharField(_("question"), max_length=40)
+    answered_at = models.DateTimeField(_("answered"), auto_now_add=True)
+    advice_shown_at = models.DateTimeField(_("advice shown"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        verbose_name = _("red-flag answer")
+        verbose_name_plural = _("red-flag answers")
+        indexes = [models.Index(fields=["patient", "-answered_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__in=sorted(RED_FLAGS_BY_CODE)), name="red_flag_known_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.answered_at:%Y-%m-%d %H:%M})"
+
+
+class CheckIn(models.Model):
+    """The day's summary: "no back symptoms today" (severity 0) or the day's worst severity."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    day = models.DateField(_("day"))
+    worst_severity = models.PositiveSmallIntegerField(_("worst pain today, 0 to 10"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("daily check-in")
+        verbose_name_plural = _("daily check-ins")
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "day"], name="one_checkin_per_day"),
+            models.CheckConstraint(
+                condition=Q(worst_severity__gte=0, worst_severity__lte=10),
+                name="checkin_severity_0_to_10",
+                violation_error_message=_("Severity must be a number from 0 to 10."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.day} of {self.patient_id}"
+
+
+class Drink(models.Model):
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drinks"
+    )
+    drunk_at = models.DateTimeField(_("when"))
+    day = models.DateField(_("day"), help_text=_("The patient's local date of the drink."))
+    amount_ml = models.PositiveIntegerField(_("amount (ml)"))
+
+    class Meta:
+        ordering = ["-drunk_at", "-id"]
+        verbose_name = _("drink")
+        verbose_name_plural = _("drinks")
+        indexes = [models.Index(fields=["patient", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_ml__gte=1, amount_ml__lte=MAX_DRINK_ML),
+                name="drink_between_1_and_5000_ml",
+                violation_error_message=_("A drink must be between 1 and 5,000 ml."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_ml} ml on {self.day}"
+
+
+class HydrationDay(models.Model):
+    """A day the patient said they logged all their drinks."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hydration_days"
+    )
+    day = models.DateField(_("day"))
+    complete = models.BooleanField(_("I logged all my drinks today"), default=False)
+
+    class Meta:
+        verbose_name = _("hydration day")
+        verbose_name_plural = _("hydration days")
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "day"], name="one_hydration_day_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} of {self.patient_id}"
