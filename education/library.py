@@ -19,6 +19,7 @@ from education.models import Article, Category, ExerciseStep, Source
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 FRONT_MATTER_FENCE = "+++"
+SUMMARY_MAX_CHARS = Article._meta.get_field("summary").max_length
 REQUIRED_KEYS = {
     "title", "slug", "category", "summary", "status", "reviewed_by", "last_reviewed",
     "next_review_due",
@@ -59,6 +60,8 @@ def parse_article_file(path: Path) -> dict[str, Any]:
         raise LibraryError(f"{path.name}: unknown category {meta['category']!r}")
     if meta["status"] not in Article.Status.values:
         raise LibraryError(f"{path.name}: status must be draft or published")
+    if len(meta["summary"].strip()) > SUMMARY_MAX_CHARS:
+        raise LibraryError(f"{path.name}: the summary is over {SUMMARY_MAX_CHARS} characters")
     for key in ("last_reviewed", "next_review_due"):
         if not isinstance(meta[key], datetime.date):
             raise LibraryError(f"{path.name}: {key} must be a date like 2026-11-20")

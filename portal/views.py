@@ -16,12 +16,7 @@ from tracker.rules import Tier, red_flags_in_tier
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show what the portal is, the article categories and the featured articles."""
-    counts = dict(
-        Article.objects.published()
-        .values_list("category")
-        .annotate(n=Count("id"))
-        .values_list("category", "n")
-    )
+    counts = dict(Article.objects.published().values_list("category").annotate(Count("id")))
     categories = [(Category(value), counts.get(value, 0)) for value in Category.values]
     featured = Article.objects.published().filter(featured=True).only("slug", "title", "summary")
     return render(request, "portal/home.html", {"categories": categories, "featured": featured})

@@ -156,6 +156,7 @@ def test_article_created_in_the_admin_with_the_same_slug_is_kept(content: Path) 
         (lambda t: t.replace("+++\n", "", 1), "front matter"),
         (lambda t: t.replace('"low-bridge"]', '"nowhere"]'), "related slugs not found"),
         (lambda t: t.replace("year = 2023", "year = twenty"), "not valid TOML"),
+        (lambda t: t.replace("Warmth for spasm.", "x" * 301), "summary is over 300"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason_and_nothing_is_written(
@@ -214,6 +215,7 @@ def test_the_real_library_loads_and_covers_every_required_topic() -> None:
 
     assert set(report.created) >= SECTION_4_TOPICS | EXERCISES
     assert Article.objects.published().count() == len(library_files())
+    assert len(load_library().unchanged) == len(library_files())
 
 
 @pytest.mark.parametrize("path", library_files(), ids=lambda p: p.stem)
