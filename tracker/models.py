@@ -87,7 +87,6 @@ class Episode(models.Model):
     )
     severity = models.PositiveSmallIntegerField(_("how bad, from 0 (no pain) to 10 (worst)"))
     activity = models.CharField(_("what you were doing"), max_length=200, blank=True)
-    spread = models.JSONField(_("pain spreading to"), default=list, blank=True)
     trigger_other = models.CharField(_("other trigger"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
@@ -241,6 +240,24 @@ class Spread(models.TextChoices):
     BOTH_LEGS = "both_legs", _("Both legs")
 
 
+class EpisodeSpread(models.Model):
+    """Where the pain spreads to; "both legs" leads to the emergency questions."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="spread")
+    code = models.CharField(_("spreading to"), max_length=20, choices=Spread.choices)
+
+    class Meta:
+        verbose_name = _("spread")
+        verbose_name_plural = _("spread")
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "code"], name="unique_episode_spread"),
+            models.CheckConstraint(condition=Q(code__in=Spread.values), name="spread_known_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
 class EpisodeLocation(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="locations")
     region = models.CharField(_("where"), max_length=20, choices=Region.choices)
@@ -322,12 +339,14 @@ class Drink(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drinks"
     )
-    drunk_at = models.DateTimeField(_("when"))
-    day = models.DateField(_("day"), help_text=_("The patient's local date of the drink."))
+    # The local day is what the patient states (drinks may be logged for any past day) and what
+    # the rules use; no separate drinking time is kept that could disagree with it.
+    day = models.DateField(_("day"))
     amount_ml = models.PositiveIntegerField(_("amount (ml)"))
+    logged_at = models.DateTimeField(_("logged"), auto_now_add=True)
 
     class Meta:
-        ordering = ["-drunk_at", "-id"]
+        ordering = ["-day", "-logged_at", "-id"]
         verbose_name = _("drink")
         verbose_name_plural = _("drinks")
         indexes = [models.Index(fields=["patient", "day"])]

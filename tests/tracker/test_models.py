@@ -10,6 +10,7 @@ from tracker.models import (
     CheckIn,
     Drink,
     Episode,
+    EpisodeSpread,
     EpisodeTrigger,
     PatientProfile,
     RedFlagAnswer,
@@ -74,12 +75,14 @@ def test_queryset_update_cannot_move_a_start_into_the_future(alice) -> None:
     )
 
 
-def test_unknown_trigger_relief_and_red_flag_codes_are_refused(alice) -> None:
+def test_unknown_trigger_relief_spread_and_red_flag_codes_are_refused(alice) -> None:
     logged = episode(alice)
     assert refused(lambda: EpisodeTrigger.objects.create(episode=logged, code="moon_phase"))
     assert refused(lambda: ReliefTried.objects.create(episode=logged, code="liquorice"))
     assert refused(lambda: ReliefTried.objects.create(episode=logged, code="heat", effect=7))
     assert refused(lambda: RedFlagAnswer.objects.create(patient=alice, code="made_up"))
+    assert refused(lambda: EpisodeSpread.objects.create(episode=logged, code="left_arm"))
+    assert not refused(lambda: EpisodeSpread.objects.create(episode=logged, code="both_legs"))
     assert not refused(lambda: EpisodeTrigger.objects.create(episode=logged, code="heavy_lifting"))
     assert not refused(lambda: RedFlagAnswer.objects.create(patient=alice, code="both_legs"))
 
@@ -95,7 +98,7 @@ def test_the_same_trigger_twice_on_one_episode_is_refused(alice) -> None:
 )
 def test_a_drink_must_be_between_1_ml_and_5_litres(alice, amount: int, is_refused: bool) -> None:
     make = lambda: Drink.objects.create(  # noqa: E731
-        patient=alice, drunk_at=timezone.now(), day=timezone.localdate(), amount_ml=amount
+        patient=alice, day=timezone.localdate(), amount_ml=amount
     )
     assert refused(make) is is_refused
 
@@ -123,9 +126,7 @@ def test_deleting_a_patient_removes_all_their_health_data(alice, charlie) -> Non
     EpisodeTrigger.objects.create(episode=logged, code="stress")
     RedFlagAnswer.objects.create(patient=alice, episode=logged, code="both_legs")
     CheckIn.objects.create(patient=alice, day=timezone.localdate(), worst_severity=2)
-    Drink.objects.create(
-        patient=alice, drunk_at=timezone.now(), day=timezone.localdate(), amount_ml=200
-    )
+    Drink.objects.create(patient=alice, day=timezone.localdate(), amount_ml=200)
     episode(charlie)
 
     alice.delete()
