@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 
 from education.models import Article, Category
 from portal.forms import ProfileForm, SignUpForm
+from tracker.dashboard import patient_profile
+from tracker.forms import RedFlagForm
 from tracker.rules import Tier, red_flags_in_tier
 
 
@@ -23,7 +25,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def get_help(request: HttpRequest) -> HttpResponse:
-    """Show the red-flag symptoms in tiers, the most pressing first."""
+    """Show the red-flag symptoms in tiers, the most pressing first.
+
+    A signed-in person can also tick what they have, which is stored in their log.
+    """
+    red_flag_form = None
+    if request.user.is_authenticated:
+        red_flag_form = RedFlagForm(pregnant=patient_profile(request.user).pregnant)
     return render(
         request,
         "portal/get_help.html",
@@ -32,6 +40,7 @@ def get_help(request: HttpRequest) -> HttpResponse:
             "urgent": red_flags_in_tier(Tier.URGENT),
             "soon": red_flags_in_tier(Tier.SOON),
             "maternity": red_flags_in_tier(Tier.MATERNITY),
+            "red_flag_form": red_flag_form,
         },
     )
 

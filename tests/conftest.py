@@ -51,6 +51,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Hash test passwords cheaply: production's slow hasher would dominate the run's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, *, groups: tuple[str, ...] = (), is_staff: bool = False) -> User:
     user = User.objects.create_user(
         username=username, email=f"{username}@example.org", password=PASSWORD

@@ -97,7 +97,11 @@ class Episode(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("episode")
         verbose_name_plural = _("episodes")
-        indexes = [models.Index(fields=["patient", "-started_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-started_at"]),
+            # Finds episodes still going, or ending inside a window, without reading history.
+            models.Index(fields=["patient", "ended_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
@@ -380,3 +384,26 @@ class HydrationDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} of {self.patient_id}"
+
+
+class Submission(models.Model):
+    """A form post already acted on, so a second press of the same form creates nothing more.
+
+    Each create form carries a random key; the record and this row are written in one
+    transaction, and the unique key makes a repeat (even a concurrent one) fail as a whole.
+    """
+
+    key = models.UUIDField(unique=True)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    # Where the first post went, so the repeat lands on the same page.
+    redirect_to = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -1,0 +1,461 @@
+"""The tracker's forms. Every day and time a patient types is local to their own time zone."""
+
+import datetime
+import uuid
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tracker import rules
+from tracker.models import (
+    FUTURE_START_TOLERANCE,
+    MAX_DRINK_ML,
+    CheckIn,
+    Drink,
+    Effect,
+    Episode,
+    PatientProfile,
+    Region,
+    Relief,
+    Side,
+    Spread,
+    Trigger,
+)
+
+BAND_WORDS = {
+    "none": _("no pain"),
+    "mild": _("mild"),
+    "moderate": _("moderate"),
+    "severe": _("severe"),
+}
+
+
+def severity_choices() -> list[tuple[int, str]]:
+    """Return 0-10 with the band word beside each number, as the patient sees them."""
+    return [
+        (n, f"{n}: {BAND_WORDS[rules.severity_band(n)]}")
+        for n in range(rules.SEVERITY_MIN, rules.SEVERITY_MAX + 1)
+    ]
+
+
+def local_now(zone: ZoneInfo) -> datetime.datetime:
+    return timezone.now().astimezone(zone)
+
+
+def to_utc(day: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime.datetime:
+    """Turn a local day and time into a UTC instant, refusing a time the clocks skipped.
+
+    A time that happens twice (when the clocks go back) is taken as the first of the two.
+    """
+    local = datetime.datetime.combine(day, time, tzinfo=zone)
+    instant = local.astimezone(datetime.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValidationError(
+            _("The clocks changed then, so %(time)s did not happen on that day. Please check."),
+            params={"time": time.strftime("%H:%M")},
+            code="skipped_time",
+        )
+    return instant
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
+
+class SubmissionKeyForm(forms.Form):
+    """A hidden random key, so a form sent twice (double click, resend) is acted on once."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
+
+
+def _asked(flag: rules.RedFlag, *, pregnant: bool, short: bool) -> bool:
+    if flag.pregnancy_only:
+        # Asked of a pregnant patient even on the short screen: they need care now.
+        return pregnant
+    return flag.on_short_screen or not short
+
+
+def red_flag_choices(*, pregnant: bool, short: bool) -> list[tuple[str, str]]:
+    """Return the red-flag questions to ask: the short screen or the full list."""
+    return [
+        (flag.code, flag.text)
+        for flag in rules.RED_FLAGS
+        if _asked(flag, pregnant=pregnant, short=short)
+    ]
+
+
+EFFECT_CHOICES = [
+    ("", _("Did not try")),
+    ("unsure", _("Tried it, not sure yet")),
+    *[(str(value), label) for value, label in Effect.choices],
+]
+
+
+class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
+    """Log or edit one episode, with where it hurt, what set it off and what helped."""
+
+    start_date = forms.DateField(label=_("Date it started"), widget=DateInput)
+    start_time = forms.TimeField(label=_("Time it started"), widget=TimeInput)
+    still_going = forms.BooleanField(label=_("It's still going"), required=False)
+    end_date = forms.DateField(label=_("Date it stopped"), widget=DateInput, required=False)
+    end_time = forms.TimeField(label=_("Time it stopped"), widget=TimeInput, required=False)
+    severity = forms.TypedChoiceField(
+        label=_("How bad was it at its worst?"),
+        help_text=_("0 is no pain, 10 is the worst pain you can imagine."),
+        choices=severity_choices,
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "severity-choice"}),
+    )
+    spread = forms.MultipleChoiceField(
+        label=_("Did the pain spread?"),
+        choices=Spread.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Pain in both legs counts as yes to the emergency question about both legs."),
+    )
+    triggers = forms.MultipleChoiceField(
+        label=_("What might have set it off?"),
+        choices=Trigger.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    red_flags = forms.MultipleChoiceField(
+        label=_("Do you have any of these now?"),
+        help_text=_(
+            "Tick any that apply. If you tick one, we will tell you straight away what to do."
+        ),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Episode
+        fields = ["severity", "activity", "trigger_other", "notes"]
+        labels = {"trigger_other": _("If something else, what?")}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: object, zone: ZoneInfo, pregnant: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        for region in Region:
+            self.fields[f"side_{region.value}"] = forms.ChoiceField(
+                label=region.label,
+                choices=[("", _("Not here")), *Side.choices],
+                required=False,
+            )
+        for relief in Relief:
+            self.fields[f"relief_{relief.value}"] = forms.ChoiceField(
+                label=relief.label, choices=EFFECT_CHOICES, required=False
+            )
+        self.fields["red_flags"].choices = red_flag_choices(pregnant=pregnant, short=True)
+        if not self.is_bound:
+            self._set_initial()
+
+    def _set_initial(self) -> None:
+        episode = self.instance
+        if episode.pk is None:
+            now = local_now(self.zone)
+            self.initial.update(start_date=now.date(), start_time=now.time().replace(second=0))
+            return
+        start = episode.started_at.astimezone(self.zone)
+        self.initial.update(start_date=start.date(), start_time=start.time())
+        if episode.ended_at is None:
+            self.initial["still_going"] = True
+        else:
+            end = episode.ended_at.astimezone(self.zone)
+            self.initial.update(end_date=end.date(), end_time=end.time())
+        self.initial["spread"] = [item.code for item in episode.spread.all()]
+        self.initial["triggers"] = [item.code for item in episode.triggers.all()]
+        for location in episode.locations.all():
+            self.initial[f"side_{location.region}"] = location.side
+        for tried in episode.relief.all():
+            effect = "unsure" if tried.effect is None else str(tried.effect)
+            self.initial[f"relief_{tried.code}"] = effect
+
+    @property
+    def location_fields(self) -> list[forms.BoundField]:
+        return [self[f"side_{region.value}"] for region in Region]
+
+    @property
+    def relief_fields(self) -> list[forms.BoundField]:
+        return [self[f"relief_{relief.value}"] for relief in Relief]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self._clean_times(data)
+        triggers = set(data.get("triggers") or [])
+        if data.get("trigger_other", "").strip():
+            triggers.add(Trigger.OTHER)
+        elif Trigger.OTHER in triggers:
+            self.add_error("trigger_other", _("Please say what else might have set it off."))
+        if Trigger.NONE_IDENTIFIED in triggers and len(triggers) > 1:
+            self.add_error(
+                "triggers",
+                _("You ticked “None that I can think of” and a trigger too. Please untick one."),
+            )
+        data["triggers"] = sorted(triggers)
+        spread = set(data.get("spread") or [])
+        red_flags = set(data.get("red_flags") or [])
+        if Spread.BOTH_LEGS in spread or {Spread.LEFT_LEG, Spread.RIGHT_LEG} <= spread:
+            red_flags.add("both_legs")
+        data["red_flags"] = sorted(red_flags)
+        return data
+
+    def _clean_times(self, data: dict) -> None:
+        if "start_date" not in data or "start_time" not in data:
+            return
+        try:
+            start = to_utc(data["start_date"], data["start_time"], self.zone)
+        except ValidationError as error:
+            self.add_error("start_time", error)
+            return
+        latest = timezone.now() + FUTURE_START_TOLERANCE
+        if start > latest:
+            self.add_error("start_time", _("The start cannot be in the future."))
+            return
+        self.instance.started_at = start
+        self.instance.ended_at = None
+        end_date, end_time = data.get("end_date"), data.get("end_time")
+        if data.get("still_going"):
+            if end_date or end_time:
+                self.add_error(
+                    "still_going",
+                    _("You ticked “still going” and gave an end. Please clear one of them."),
+                )
+            return
+        if not end_date and not end_time:
+            self.add_error(
+                "end_time",
+                _("Please give the time it stopped, or tick “It's still going”."),
+            )
+            return
+        if end_time is None:
+            self.add_error("end_time", _("Please give the time it stopped."))
+            return
+        if end_date is None:
+            self.add_error("end_date", _("Please give the date it stopped."))
+            return
+        try:
+            end = to_utc(end_date, end_time, self.zone)
+        except ValidationError as error:
+            self.add_error("end_time", error)
+            return
+        if end < start:
+            self.add_error("end_time", _("The end must not be before the start."))
+        elif end > latest:
+            self.add_error(
+                "end_time",
+                _(
+                    "The end cannot be in the future. "
+                    "If it is still going, tick “It's still going”."
+                ),
+            )
+        else:
+            self.instance.ended_at = end
+
+    def relief_effects(self) -> dict[str, int | None]:
+        """Return each relief measure tried, with its effect (None when not sure yet)."""
+        tried: dict[str, int | None] = {}
+        for relief in Relief:
+            answer = self.cleaned_data.get(f"relief_{relief.value}")
+            if answer:
+                tried[relief.value] = None if answer == "unsure" else int(answer)
+        return tried
+
+    def locations(self) -> list[tuple[str, str]]:
+        return [
+            (region.value, self.cleaned_data[f"side_{region.value}"])
+            for region in Region
+            if self.cleaned_data.get(f"side_{region.value}")
+        ]
+
+
+class RedFlagForm(SubmissionKeyForm):
+    """The full red-flag list, answered at any time from "Get help now"."""
+
+    red_flags = forms.MultipleChoiceField(
+        label=_("Tick any you have now"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one, or go back if none apply.")},
+    )
+
+    def __init__(self, *args: object, pregnant: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["red_flags"].choices = red_flag_choices(pregnant=pregnant, short=False)
+
+
+def checkin_choices() -> list[tuple[int, str]]:
+    choices = severity_choices()
+    return [(0, _("No back symptoms today")), *choices[1:]]
+
+
+class CheckInForm(forms.ModelForm):
+    """The day's summary, so days without symptoms are known rather than guessed."""
+
+    day = forms.DateField(label=_("Day"), widget=DateInput)
+    worst_severity = forms.TypedChoiceField(
+        label=_("How was your back?"),
+        help_text=_("If you had pain, pick the worst it got."),
+        choices=checkin_choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = CheckIn
+        fields = ["day", "worst_severity"]
+
+    def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_day(self) -> datetime.date:
+        day = self.cleaned_data["day"]
+        if day > local_now(self.zone).date():
+            raise ValidationError(_("You cannot check in for a day that has not come yet."))
+        return day
+
+
+class DrinkForm(SubmissionKeyForm, forms.ModelForm):
+    day = forms.DateField(label=_("Day"), widget=DateInput)
+    amount_ml = forms.IntegerField(
+        label=_("Amount (ml)"),
+        help_text=_("A mug or glass is about 200 to 250 ml; a small bottle is 500 ml."),
+        error_messages={"invalid": _("Please enter a whole number of millilitres.")},
+    )
+
+    class Meta:
+        model = Drink
+        fields = ["day", "amount_ml"]
+
+    def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_day(self) -> datetime.date:
+        day = self.cleaned_data["day"]
+        if day > local_now(self.zone).date():
+            raise ValidationError(_("You cannot log a drink for a day that has not come yet."))
+        return day
+
+    def clean_amount_ml(self) -> int:
+        amount = self.cleaned_data["amount_ml"]
+        if amount < 1:
+            raise ValidationError(_("Please enter an amount above 0 ml."))
+        if amount > MAX_DRINK_ML:
+            raise ValidationError(
+                _(
+                    "That is more than 5 litres in one go. "
+                    "Please check the amount, or log it as several drinks."
+                )
+            )
+        return amount
+
+
+class TrackerSettingsForm(forms.ModelForm):
+    """What the tracker uses to suggest a drinks target."""
+
+    confirm_high_target = forms.BooleanField(
+        label=_("Yes, I mean a target above 3 litres a day"),
+        required=False,
+        help_text=_(
+            "Drinking a lot more than you need can be harmful. Only tick this if a doctor agrees."
+        ),  # noqa: E501
+    )
+
+    class Meta:
+        model = PatientProfile
+        fields = [
+            "sex",
+            "pregnant",
+            "breastfeeding",
+            "year_of_birth",
+            "limit_fluids",
+            "own_target_ml",
+            "glass_ml",
+            "confirm_high_target",
+        ]
+
+    def clean_year_of_birth(self) -> int | None:
+        year = self.cleaned_data["year_of_birth"]
+        if year is not None and not 1900 <= year <= timezone.now().year:
+            raise ValidationError(_("Please check the year: it should be four digits, like 1980."))
+        return year
+
+    def clean_own_target_ml(self) -> int | None:
+        target = self.cleaned_data["own_target_ml"]
+        if target is not None:
+            try:
+                rules.validate_own_target_ml(target)
+            except ValueError:
+                raise ValidationError(
+                    _("A daily target must be between 1,000 and 4,000 ml.")
+                ) from None
+        return target
+
+    def clean_glass_ml(self) -> int:
+        glass = self.cleaned_data["glass_ml"]
+        if not 50 <= glass <= 1000:
+            raise ValidationError(_("A glass must hold between 50 and 1,000 ml."))
+        return glass
+
+    def clean(self) -> dict:
+        data = super().clean()
+        target = data.get("own_target_ml")
+        if target and rules.needs_confirmation(target) and not data.get("confirm_high_target"):
+            self.add_error(
+                "confirm_high_target",
+                _("A target above 3,000 ml is unusual. Please tick to confirm it."),
+            )
+        return data
+
+
+class HistoryFilterForm(forms.Form):
+    since = forms.DateField(label=_("From"), widget=DateInput, required=False)
+    until = forms.DateField(label=_("To"), widget=DateInput, required=False)
+    trigger = forms.ChoiceField(
+        label=_("Trigger"), choices=[("", _("Any trigger")), *Trigger.choices], required=False
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the range must not be before its start."))
+        return data
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your password. Nothing has been deleted."))
+        return password

@@ -1,0 +1,46 @@
+import datetime
+
+from django.urls import path, register_converter
+
+from tracker import views
+
+app_name = "tracker"
+
+
+class DateConverter:
+    """Match a day as YYYY-MM-DD; an impossible date such as 2026-02-30 is a 404."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> datetime.date:
+        return datetime.date.fromisoformat(value)
+
+    def to_url(self, value: datetime.date) -> str:
+        return value.isoformat()
+
+
+register_converter(DateConverter, "day")
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("episodes/", views.episode_list, name="episode_list"),
+    path("episodes/new/", views.episode_create, name="episode_create"),
+    path("episodes/<int:pk>/", views.episode_detail, name="episode_detail"),
+    path("episodes/<int:pk>/edit/", views.episode_edit, name="episode_edit"),
+    path("episodes/<int:pk>/end/", views.episode_end, name="episode_end"),
+    path("episodes/<int:pk>/delete/", views.episode_delete, name="episode_delete"),
+    path("check-in/", views.checkin, name="checkin"),
+    path("drinks/", views.hydration_day, name="hydration"),
+    path("drinks/add/", views.drink_add, name="drink_add"),
+    path("drinks/<day:day>/", views.hydration_day, name="hydration_day"),
+    path("drinks/<day:day>/complete/", views.hydration_complete, name="hydration_complete"),
+    path("drinks/entry/<int:pk>/edit/", views.drink_edit, name="drink_edit"),
+    path("drinks/entry/<int:pk>/delete/", views.drink_delete, name="drink_delete"),
+    path("red-flags/", views.red_flag_check, name="red_flag_check"),
+    path("advice/", views.advice, name="advice"),
+    path("settings/", views.tracker_settings, name="settings"),
+    path("your-data/", views.your_data, name="your_data"),
+    path("your-data/back-cramp-log.json", views.export_json, name="export_json"),
+    path("your-data/back-cramp-log-csv.zip", views.export_csv, name="export_csv"),
+    path("your-data/delete-account/", views.account_delete, name="account_delete"),
+]
