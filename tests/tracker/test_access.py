@@ -1,0 +1,96 @@
+"""Who may open each tracker URL. The URLs come from the URLconf, so a new one cannot be missed.
+
+Anonymous visitors are sent to log in; another patient gets 404 for any of alice's ids, by GET
+and by POST, and alice's records are unchanged afterwards; alice herself gets her pages.
+"""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, reverse
+
+from tests.conftest import client_for
+from tracker import urls as tracker_urls
+from tracker.models import Drink, Episode
+
+# Views that only accept POST answer alice's GET with 405.
+POST_ONLY = {"episode_end", "hydration_complete", "account_delete"}
+# Downloads, checked for their content elsewhere.
+DOWNLOADS = {"export_json", "export_csv"}
+
+
+@pytest.fixture
+def records(alice) -> dict[str, object]:
+    start = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
+    episode = Episode.objects.create(patient=alice, started_at=start, severity=4, notes="alice")
+    drink = Drink.objects.create(patient=alice, day=datetime.date(2026, 1, 5), amount_ml=250)
+    return {"episode": episode, "drink": drink}
+
+
+def url_for(pattern: URLPattern, records: dict[str, object]) -> str:
+    """Fill the pattern's parameters with alice's records."""
+    params = set(pattern.pattern.converters)
+    if not params:
+        return reverse(f"tracker:{pattern.name}")
+    if params == {"pk"}:
+        owner = "drink" if pattern.name.startswith("drink_") else "episode"
+        return reverse(f"tracker:{pattern.name}", kwargs={"pk": records[owner].pk})
+    if params == {"day"}:
+        return reverse(f"tracker:{pattern.name}", kwargs={"day": datetime.date(2026, 1, 5)})
+    raise AssertionError(f"add {pattern.name} with parameters {params} to this test")
+
+
+PATTERNS = [p for p in tracker_urls.urlpatterns if isinstance(p, URLPattern)]
+
+
+def test_every_tracker_url_is_covered() -> None:
+    assert {p.name for p in PATTERNS} >= POST_ONLY | DOWNLOADS
+    assert len(PATTERNS) == len(tracker_urls.urlpatterns)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_anonymous_visitors_are_sent_to_log_in(anonymous, records, pattern) -> None:
+    url = url_for(pattern, records)
+    for method in (anonymous.get, anonymous.post):
+        response = method(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse(settings.LOGIN_URL)), url
+
+
+@pytest.mark.parametrize(
+    "pattern", [p for p in PATTERNS if "pk" in p.pattern.converters], ids=lambda p: p.name
+)
+def test_another_patient_gets_404_for_alices_ids(charlie, records, pattern) -> None:
+    client = client_for(charlie)
+    url = url_for(pattern, records)
+    # A POST-only view refuses GET for any id alike, so nothing is revealed.
+    assert client.get(url).status_code == (405 if pattern.name in POST_ONLY else 404)
+    assert (
+        client.post(url, {"amount_ml": "1", "day": "2026-01-05", "severity": "9"}).status_code
+        == 404
+    )
+    episode, drink = records["episode"], records["drink"]
+    assert Episode.objects.filter(pk=episode.pk, severity=4, ended_at=None).exists()
+    assert Drink.objects.filter(pk=drink.pk, amount_ml=250).exists()
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_alice_can_open_her_own_pages(alice, records, pattern) -> None:
+    response = client_for(alice).get(url_for(pattern, records))
+    expected = 405 if pattern.name in POST_ONLY else 200
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_patient_pages_are_never_cached(alice, records, pattern) -> None:
+    response = client_for(alice).get(url_for(pattern, records))
+    assert "no-store" in response.get("Cache-Control", "")
+
+
+def test_a_clinician_or_editor_sees_no_patient_data_through_the_tracker(bob, erin, records) -> None:
+    # Being staff or a clinician grants nothing by itself: their tracker is their own.
+    for user in (bob, erin):
+        client = client_for(user)
+        assert client.get(records["episode"].get_absolute_url()).status_code == 404
+        assert b"alice" not in client.get(reverse("tracker:episode_list")).content
