@@ -349,6 +349,9 @@ class DrinkForm(SubmissionKeyForm, forms.ModelForm):
     def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone
+        if self.instance.pk is not None:
+            # Changing a drink twice changes it to the same thing: no key is needed.
+            del self.fields["submission_key"]
 
     def clean_day(self) -> datetime.date:
         day = self.cleaned_data["day"]

@@ -413,14 +413,15 @@ def advice(request: HttpRequest) -> HttpResponse:
 @patient_page
 def tracker_settings(request: HttpRequest) -> HttpResponse:
     profile = patient_profile(request.user)
+    # From the saved answers: a refused form has already changed the instance in memory.
+    suggested = rules.default_target_ml(
+        sex=profile.sex or None, pregnant=profile.pregnant, breastfeeding=profile.breastfeeding
+    )
     form = TrackerSettingsForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your tracker settings are saved."))
         return redirect("tracker:dashboard")
-    suggested = rules.default_target_ml(
-        sex=profile.sex or None, pregnant=profile.pregnant, breastfeeding=profile.breastfeeding
-    )
     return render(request, "tracker/settings_form.html", {"form": form, "suggested": suggested})
 
 

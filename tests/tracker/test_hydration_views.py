@@ -1,0 +1,402 @@
+"""Drinks: quick-add, the day page, changing and deleting, "all logged", and who may see what."""
+
+import datetime
+import re
+import uuid
+import zoneinfo
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import client_for
+from tracker.dashboard import local_today
+from tracker.models import Drink, HydrationDay, PatientProfile, Submission
+
+AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
+HYDRATION = reverse("tracker:hydration")
+ADD = reverse("tracker:drink_add")
+DASHBOARD = reverse("tracker:dashboard")
+
+QUICK_ADD_FORM = re.compile(rf'<form method="post" action="{ADD}"[^>]*>(.*?)</form>', re.S)
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+@pytest.fixture(autouse=True)
+def now(monkeypatch) -> datetime.datetime:
+    """Pin the clock at 20:30 UTC: already the next morning in Auckland."""
+    pinned = timezone.now().replace(hour=20, minute=30, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: pinned)
+    return pinned
+
+
+@pytest.fixture
+def alice_client(alice):
+    alice.time_zone = "Pacific/Auckland"
+    alice.save()
+    return client_for(alice)
+
+
+def today() -> datetime.date:
+    return local_today(AUCKLAND)
+
+
+def days_ago(n: int) -> datetime.date:
+    return today() - datetime.timedelta(days=n)
+
+
+def day_url(day: datetime.date) -> str:
+    return reverse("tracker:hydration_day", args=[day])
+
+
+def drink_data(*, amount: object = 250, day: object = None, key: str | None = None) -> dict:
+    """Return a drink post for today (local) with a fresh submission key."""
+    return {
+        "submission_key": key or str(uuid.uuid4()),
+        "day": str(day or today()),
+        "amount_ml": str(amount),
+    }
+
+
+def add_drink(client, **kwargs: object):
+    return client.post(ADD, drink_data(**kwargs))
+
+
+def quick_add_posts(content: bytes) -> list[dict[str, str]]:
+    """Return what each quick-add form on a page would post: glass, bottle, other amount."""
+    return [dict(HIDDEN_INPUT.findall(body)) for body in QUICK_ADD_FORM.findall(content.decode())]
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def make_drink(patient, *, amount: int = 200, day: datetime.date | None = None) -> Drink:
+    return Drink.objects.create(patient=patient, amount_ml=amount, day=day or today())
+
+
+# Quick-add
+
+
+@pytest.mark.parametrize(
+    ("button", "typed", "amount"),
+    [(0, None, 200), (1, None, 500), (2, "330", 330)],
+    ids=["glass", "bottle", "other_amount"],
+)
+def test_each_quick_add_button_logs_one_drink_on_the_local_day(
+    alice, alice_client, now, button, typed, amount
+):
+    # The test is only worth something when Auckland's day is not the UTC day.
+    assert today() == now.date() + datetime.timedelta(days=1)
+    posts = quick_add_posts(alice_client.get(HYDRATION).content)
+    assert len(posts) == 3
+    data = posts[button]
+    assert data["day"] == today().isoformat()
+    if typed is not None:
+        assert "amount_ml" not in data
+        data["amount_ml"] = typed
+    response = alice_client.post(ADD, data)
+    assert response.status_code == 302
+    assert response["Location"] == HYDRATION
+    drink = Drink.objects.get(patient=alice)
+    assert (drink.day, drink.amount_ml) == (today(), amount)
+    assert messages_of(response) == [f"Added {amount} ml."]
+
+
+def test_the_glass_button_uses_the_patients_own_glass_size(alice, alice_client):
+    PatientProfile.objects.create(user=alice, glass_ml=330)
+    page = alice_client.get(HYDRATION)
+    assert b"+ a glass (330 ml)" in page.content
+    alice_client.post(ADD, quick_add_posts(page.content)[0])
+    assert list(Drink.objects.filter(patient=alice).values_list("amount_ml", flat=True)) == [330]
+
+
+def test_the_same_post_sent_twice_logs_one_drink(alice, alice_client):
+    data = drink_data(amount=200)
+    first = alice_client.post(ADD, data)
+    second = alice_client.post(ADD, data)
+    assert Drink.objects.filter(patient=alice).count() == 1
+    assert Submission.objects.filter(patient=alice).count() == 1
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+    # The first message is still unread, so a second "Added" would show as a second item.
+    assert messages_of(second) == ["Added 200 ml."]
+
+
+def test_two_posts_with_different_keys_log_two_drinks(alice, alice_client):
+    add_drink(alice_client, amount=200)
+    add_drink(alice_client, amount=200)
+    assert Drink.objects.filter(patient=alice, day=today()).count() == 2
+
+
+def test_quick_add_on_the_dashboard_goes_back_to_the_dashboard(alice, alice_client):
+    posts = quick_add_posts(alice_client.get(DASHBOARD).content)
+    assert posts[0]["next_page"] == "dashboard"
+    response = alice_client.post(ADD, posts[0])
+    assert response["Location"] == DASHBOARD
+    assert Drink.objects.get(patient=alice).day == today()
+
+
+# Bad input when adding
+
+AMOUNT_ABOVE_0 = "Please enter an amount above 0 ml."
+MORE_THAN_5_LITRES = "That is more than 5 litres in one go."
+WHOLE_NUMBER = "Please enter a whole number of millilitres."
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0", AMOUNT_ABOVE_0),
+        ("-5", AMOUNT_ABOVE_0),
+        ("5001", MORE_THAN_5_LITRES),
+        ("abc", WHOLE_NUMBER),
+        ("1e3", WHOLE_NUMBER),
+        ("", "This field is required."),
+    ],
+)
+def test_a_bad_amount_is_explained_next_to_it_and_logs_nothing(alice_client, typed, message):
+    response = alice_client.post(ADD, drink_data(amount=typed))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in " ".join(form.errors["amount_ml"])
+    assert form["amount_ml"].value() == typed
+    assert b"Please check the form" in response.content
+    assert not Drink.objects.exists()
+    assert not Submission.objects.exists()
+
+
+def test_5000_ml_is_the_largest_drink_accepted(alice, alice_client):
+    response = add_drink(alice_client, amount=5000)
+    assert response.status_code == 302
+    assert Drink.objects.get(patient=alice).amount_ml == 5000
+
+
+def test_a_drink_for_a_day_not_come_yet_is_refused(alice_client):
+    tomorrow = today() + datetime.timedelta(days=1)
+    response = add_drink(alice_client, day=tomorrow)
+    assert response.status_code == 200
+    assert response.context["form"].errors["day"] == [
+        "You cannot log a drink for a day that has not come yet."
+    ]
+    assert response.context["form"]["day"].value() == tomorrow.isoformat()
+    assert not Drink.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["2025-02-30", "yesterday", ""])
+def test_a_malformed_day_is_refused(alice_client, typed):
+    response = alice_client.post(ADD, {**drink_data(), "day": typed})
+    assert response.status_code == 200
+    assert response.context["form"].errors["day"]
+    assert response.context["form"]["day"].value() == typed
+    assert not Drink.objects.exists()
+
+
+# The day page
+
+
+def test_the_day_page_shows_the_total_glasses_target_and_only_that_days_drinks(
+    alice, alice_client, charlie
+):
+    drinks = [make_drink(alice, amount=ml) for ml in (200, 300, 200)]
+    make_drink(alice, amount=999, day=days_ago(1))
+    make_drink(charlie, amount=444)
+    response = alice_client.get(HYDRATION)
+    assert response.status_code == 200
+    assert response.context["day"] == today()
+    assert response.context["drinks"] == drinks
+    assert response.context["total"] == 700
+    assert response.context["glasses"] == 3.5
+    assert response.context["target"] == 1600
+    content = response.content.decode()
+    assert "700 ml, about 3.5 glasses" in content
+    assert "Your daily target is 1600 ml." in content
+    assert "999 ml" not in content
+    assert "444 ml" not in content
+
+
+def test_glasses_are_counted_in_the_patients_glass_size(alice, alice_client):
+    PatientProfile.objects.create(user=alice, glass_ml=250)
+    make_drink(alice, amount=1000)
+    assert alice_client.get(HYDRATION).context["glasses"] == 4
+
+
+def test_the_day_page_shows_no_target_when_fluids_are_limited(alice, alice_client):
+    PatientProfile.objects.create(user=alice, limit_fluids=True, own_target_ml=2500)
+    response = alice_client.get(HYDRATION)
+    assert response.context["target"] is None
+    assert b"No target is shown because a doctor asked you to limit fluids." in response.content
+    assert b"Your daily target is" not in response.content
+
+
+def test_a_past_day_can_be_viewed_and_drinks_added_to_it(alice, alice_client):
+    yesterday = days_ago(1)
+    make_drink(alice, amount=400, day=yesterday)
+    page = alice_client.get(day_url(yesterday))
+    assert page.status_code == 200
+    assert page.context["day"] == yesterday
+    assert page.context["total"] == 400
+    assert page.context["next_day"] == today()
+    glass = quick_add_posts(page.content)[0]
+    assert glass["day"] == yesterday.isoformat()
+    response = alice_client.post(ADD, glass)
+    assert response["Location"] == day_url(yesterday)
+    assert sorted(
+        Drink.objects.filter(patient=alice, day=yesterday).values_list("amount_ml", flat=True)
+    ) == [200, 400]
+    assert not Drink.objects.filter(patient=alice, day=today()).exists()
+
+
+def test_a_day_not_come_yet_shows_today_instead(alice_client):
+    response = alice_client.get(day_url(today() + datetime.timedelta(days=1)))
+    assert response.status_code == 302
+    assert response["Location"] == HYDRATION
+
+
+def test_an_impossible_date_in_the_address_is_not_found(alice_client):
+    assert alice_client.get("/tracker/drinks/2026-02-30/").status_code == 404
+    assert alice_client.post("/tracker/drinks/2026-02-30/complete/").status_code == 404
+    assert not HydrationDay.objects.exists()
+
+
+# Changing and deleting
+
+
+def edit(client, drink: Drink, **kwargs: object):
+    return client.post(reverse("tracker:drink_edit", args=[drink.pk]), drink_data(**kwargs))
+
+
+def test_changing_a_drink_updates_its_amount_and_day(alice, alice_client):
+    drink = make_drink(alice, amount=200)
+    page = alice_client.get(reverse("tracker:drink_edit", args=[drink.pk]))
+    assert page.status_code == 200
+    assert page.context["form"]["amount_ml"].value() == 200
+    response = edit(alice_client, drink, amount=350, day=days_ago(2))
+    assert response.status_code == 302
+    assert response["Location"] == day_url(days_ago(2))
+    drink.refresh_from_db()
+    assert (drink.amount_ml, drink.day) == (350, days_ago(2))
+    assert Drink.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"amount": "0"}, "amount_ml", AMOUNT_ABOVE_0),
+        ({"amount": "5001"}, "amount_ml", MORE_THAN_5_LITRES),
+        ({"amount": "abc"}, "amount_ml", WHOLE_NUMBER),
+        ({"day": "2025-02-30"}, "day", "Enter a valid date."),
+        ({"day": "tomorrow"}, "day", "Enter a valid date."),
+    ],
+)
+def test_a_change_is_checked_like_a_new_drink(alice, alice_client, overrides, field, message):
+    drink = make_drink(alice, amount=200, day=days_ago(1))
+    response = edit(alice_client, drink, **overrides)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    drink.refresh_from_db()
+    assert (drink.amount_ml, drink.day) == (200, days_ago(1))
+
+
+def test_a_drink_cannot_be_moved_to_a_day_not_come_yet(alice, alice_client):
+    drink = make_drink(alice, amount=200)
+    response = edit(alice_client, drink, day=today() + datetime.timedelta(days=1))
+    assert response.context["form"].errors["day"] == [
+        "You cannot log a drink for a day that has not come yet."
+    ]
+    drink.refresh_from_db()
+    assert drink.day == today()
+
+
+def test_deleting_a_drink_asks_first_then_deletes_it(alice, alice_client):
+    drink = make_drink(alice, amount=200, day=days_ago(1))
+    url = reverse("tracker:drink_delete", args=[drink.pk])
+    page = alice_client.get(url)
+    assert page.status_code == 200
+    assert b"Delete this drink?" in page.content
+    assert Drink.objects.filter(pk=drink.pk).exists()
+    response = alice_client.post(url)
+    assert response["Location"] == day_url(days_ago(1))
+    assert not Drink.objects.filter(pk=drink.pk).exists()
+
+
+# "I logged all my drinks"
+
+
+def mark(client, day: datetime.date, complete: str):
+    return client.post(reverse("tracker:hydration_complete", args=[day]), {"complete": complete})
+
+
+def test_a_day_can_be_marked_complete_and_unmarked(alice, alice_client):
+    yesterday = days_ago(1)
+    response = mark(alice_client, yesterday, "1")
+    assert response["Location"] == day_url(yesterday)
+    assert HydrationDay.objects.get(patient=alice, day=yesterday).complete is True
+    assert alice_client.get(day_url(yesterday)).context["marked_complete"] is True
+    mark(alice_client, yesterday, "0")
+    assert HydrationDay.objects.get(patient=alice, day=yesterday).complete is False
+    assert alice_client.get(day_url(yesterday)).context["marked_complete"] is False
+    assert HydrationDay.objects.count() == 1
+
+
+def test_today_can_be_marked_complete(alice, alice_client):
+    response = mark(alice_client, today(), "1")
+    assert response["Location"] == HYDRATION
+    assert HydrationDay.objects.get(patient=alice).day == today()
+
+
+def test_a_day_not_come_yet_cannot_be_marked_complete(alice_client):
+    response = mark(alice_client, today() + datetime.timedelta(days=1), "1")
+    assert response["Location"] == HYDRATION
+    assert messages_of(response) == ["That day has not come yet."]
+    assert not HydrationDay.objects.exists()
+
+
+def test_marking_complete_ignores_a_get(alice_client):
+    response = alice_client.get(reverse("tracker:hydration_complete", args=[today()]))
+    assert response.status_code == 405
+    assert not HydrationDay.objects.exists()
+
+
+# Who may see what
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", ["tracker:drink_edit", "tracker:drink_delete"])
+def test_another_patient_cannot_see_change_or_delete_alices_drink(alice, charlie, method, name):
+    drink = make_drink(alice, amount=200, day=days_ago(1))
+    client = client_for(charlie)
+    response = getattr(client, method)(reverse(name, args=[drink.pk]), drink_data(amount=999))
+    assert response.status_code == 404
+    drink.refresh_from_db()
+    assert (drink.amount_ml, drink.day, drink.patient) == (200, days_ago(1), alice)
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "arg"),
+    [
+        ("get", "tracker:hydration", None),
+        ("get", "tracker:hydration_day", "day"),
+        ("get", "tracker:drink_add", None),
+        ("post", "tracker:drink_add", None),
+        ("get", "tracker:drink_edit", "pk"),
+        ("post", "tracker:drink_edit", "pk"),
+        ("get", "tracker:drink_delete", "pk"),
+        ("post", "tracker:drink_delete", "pk"),
+        ("get", "tracker:hydration_complete", "day"),
+        ("post", "tracker:hydration_complete", "day"),
+    ],
+)
+def test_an_anonymous_visitor_is_sent_to_sign_in(alice, anonymous, method, name, arg):
+    drink = make_drink(alice, amount=200, day=days_ago(1))
+    args = {None: [], "day": [days_ago(1)], "pk": [drink.pk]}[arg]
+    url = reverse(name, args=args)
+    data = {**drink_data(amount=999), "complete": "1"}
+    response = getattr(anonymous, method)(url, data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('login')}?next=")
+    drink.refresh_from_db()
+    assert drink.amount_ml == 200
+    assert Drink.objects.count() == 1
+    assert not HydrationDay.objects.exists()
