@@ -393,7 +393,7 @@ class Submission(models.Model):
     transaction, and the unique key makes a repeat (even a concurrent one) fail as a whole.
     """
 
-    key = models.UUIDField(unique=True)
+    key = models.UUIDField()
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
     )
@@ -404,6 +404,9 @@ class Submission(models.Model):
     class Meta:
         verbose_name = _("form submission")
         verbose_name_plural = _("form submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "key"], name="unique_submission_per_patient")
+        ]
 
     def __str__(self) -> str:
         return str(self.key)

@@ -141,7 +141,10 @@ def _save_episode(request: HttpRequest, form: EpisodeForm) -> str:
         ReliefTried(episode=episode, code=code, effect=effect)
         for code, effect in form.relief_effects().items()
     )
-    if record_red_flags(request=request, codes=data["red_flags"], episode=episode):
+    # On a change, only new answers are recorded: the earlier ones were already advised on.
+    answered = set(episode.red_flags.values_list("code", flat=True))
+    new_flags = [code for code in data["red_flags"] if code not in answered]
+    if record_red_flags(request=request, codes=new_flags, episode=episode):
         return reverse("tracker:advice")
     return episode.get_absolute_url()
 

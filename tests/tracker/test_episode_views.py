@@ -201,12 +201,23 @@ def test_a_form_sent_twice_creates_one_episode(alice, alice_client):
     assert Submission.objects.filter(patient=alice).count() == 1
 
 
-def test_another_patient_cannot_reuse_a_submission_key(alice, alice_client, charlie):
+def test_a_key_used_by_another_patient_does_not_block_or_leak(alice, alice_client, charlie):
     data = form_data()
-    alice_client.post(CREATE, data)
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the unique key refuses the second row
-        client_for(charlie).post(CREATE, data)
-    assert not Episode.objects.filter(patient=charlie).exists()
+    first = alice_client.post(CREATE, data)
+    response = client_for(charlie).post(CREATE, data)
+    charlies = Episode.objects.get(patient=charlie)
+    assert response["Location"] == charlies.get_absolute_url() != first["Location"]
+    assert Episode.objects.filter(patient=alice).count() == 1
+
+
+def test_changing_an_episode_records_only_new_red_flags(alice, alice_client):
+    alice_client.post(CREATE, form_data(spread=["both_legs"]))
+    episode = Episode.objects.get(patient=alice)
+    edit = reverse("tracker:episode_edit", args=[episode.pk])
+    response = alice_client.post(edit, form_data(spread=["both_legs"], severity="6"))
+    assert response["Location"] == episode.get_absolute_url()
+    alice_client.post(edit, form_data(spread=["both_legs"], red_flags=["fever"]))
+    assert sorted(RedFlagAnswer.objects.values_list("code", flat=True)) == ["both_legs", "fever"]
 
 
 def test_an_emergency_answer_goes_straight_to_the_advice(alice, alice_client):
@@ -303,3 +314,29 @@ def test_logging_yesterday_does_not_block_logging_today(alice, alice_client):
         ),
     )
     assert Episode.objects.filter(patient=alice).count() == 2
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_at_the_same_moment_creates_one_episode() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.conftest import make_user
+
+    alice = make_user("alice")
+    data = form_data()
+
+    # Each thread holds its own connection; the unique key makes the later commit fail whole.
+    def send(_n: int) -> int:
+        try:
+            return client_for(alice).post(CREATE, data).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(send, range(4)))
+    assert statuses == [302] * 4
+    assert Episode.objects.filter(patient=alice).count() == 1
+    assert Submission.objects.filter(patient=alice).count() == 1
