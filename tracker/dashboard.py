@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from education.models import Article
 from portal.models import User
@@ -149,6 +150,11 @@ class Summary:
             "severity": [row.worst for row in self.rows],
             "drinks": [row.drinks_ml for row in self.rows],
             "target": self.target_ml,
+            "names": {
+                "severity": gettext("Worst pain"),
+                "drinks": gettext("Drinks (ml)"),
+                "target": gettext("Target (ml)"),
+            },
         }
 
 

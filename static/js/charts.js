@@ -21,16 +21,16 @@
     type: "bar",
     data: {
       labels: labels,
-      datasets: [{ label: "Worst pain", data: data.severity, backgroundColor: "#0b5394" }],
+      datasets: [{ label: data.names.severity, data: data.severity, backgroundColor: "#0b5394" }],
     },
     options: Object.assign({}, common, { scales: { y: { min: 0, max: 10, ticks: { stepSize: 2 } } } }),
   });
 
-  var drinkSets = [{ label: "Drinks (ml)", data: data.drinks, backgroundColor: "#2a7d5f", order: 2 }];
+  var drinkSets = [{ label: data.names.drinks, data: data.drinks, backgroundColor: "#2a7d5f", order: 2 }];
   if (data.target) {
     drinkSets.push({
       type: "line",
-      label: "Target (ml)",
+      label: data.names.target,
       data: data.labels.map(function () { return data.target; }),
       borderColor: "#3d2500",
       borderDash: [6, 4],
