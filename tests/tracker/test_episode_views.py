@@ -228,7 +228,8 @@ def test_an_emergency_answer_goes_straight_to_the_advice(alice, alice_client):
     content = response.content.decode()
     emergency = content.index("Call 999 or go to A&amp;E now")
     urgent = content.index("Get medical advice today")
-    assert emergency < urgent
+    saved = content.index("Your episode is saved.")
+    assert content.index('id="main"') < emergency < urgent < saved
     episode = Episode.objects.get(patient=alice)
     answers = RedFlagAnswer.objects.filter(patient=alice, episode=episode)
     assert set(answers.values_list("code", flat=True)) == {"bladder_bowel_control", "fever"}
