@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from clinic.access import approve_clinician
 from portal.models import User
 
 
@@ -13,3 +16,15 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (_("Portal"), {"fields": ("time_zone",)}),
     )
+    actions = ["approve_as_clinician"]
+
+    @admin.action(description=_("Approve as clinicians (adds them to the Clinicians group)"))
+    def approve_as_clinician(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            approve_clinician(user=user)
+        self.message_user(
+            request,
+            _("%(count)d clinician(s) approved, each with a share code.")
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )

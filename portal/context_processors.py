@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from education.models import Category
+from portal.roles import is_clinician
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
@@ -10,4 +12,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         "EMERGENCY_NUMBER": settings.PORTAL_EMERGENCY_NUMBER,
         "URGENT_NUMBER": settings.PORTAL_URGENT_NUMBER,
         "ARTICLE_CATEGORIES": Category.choices,
+        # Asked only when a page's navigation needs it.
+        "IS_CLINICIAN": SimpleLazyObject(lambda: is_clinician(request.user)),
     }

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "portal",
     "education",
     "tracker",
+    "clinic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

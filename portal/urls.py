@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("tracker/", include("tracker.urls")),
+    path("", include("clinic.urls")),
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("education.urls")),

@@ -14,6 +14,7 @@ def recent_red_flag_codes(user: object) -> list[str]:
     since = timezone.now() - datetime.timedelta(hours=BANNER_HOURS)
     return list(
         RedFlagAnswer.objects.filter(patient=user, answered_at__gte=since)
+        .order_by()
         .values_list("code", flat=True)
         .distinct()
     )

@@ -18,6 +18,7 @@ from education.models import Article
 from portal.models import User
 from tracker import rules
 from tracker.models import (
+    Acknowledgement,
     CheckIn,
     Drink,
     Episode,
@@ -135,6 +136,7 @@ class Summary:
     comparison: rules.HydrationComparison | None
     today_ml: int
     today_complete: bool
+    run_seen_by: list[Acknowledgement] = field(default_factory=list)
     open_episodes: list[Episode] = field(default_factory=list)
     recent_episodes: list[Episode] = field(default_factory=list)
 
@@ -169,8 +171,8 @@ def build_summary(
 ) -> Summary:
     """Read the last FLAG_WINDOW_DAYS of the patient's log and apply the rules to them.
 
-    Seven queries whatever the size of the history: episodes, check-ins, drink totals,
-    complete days, trigger counts, relief counts, and the linked articles.
+    Eight queries whatever the size of the history: episodes, check-ins, drink totals,
+    complete days, trigger counts, relief counts, acknowledged runs and the linked articles.
     """
     if days not in CHART_PERIODS:
         raise ValueError(f"days must be one of {CHART_PERIODS}, got {days}")
@@ -218,6 +220,11 @@ def build_summary(
             worse=Count("id", filter=Q(effect__lt=0)),
         )
         .order_by("-helped", "-count", "code")
+    )
+    run_acknowledgements = list(
+        Acknowledgement.objects.filter(patient=patient, run_first_day__gte=flag_since)
+        .select_related("clinician")
+        .order_by("created_at")
     )
     slugs = {TRIGGER_ARTICLES[code] for code, _n in trigger_counts} | {
         RELIEF_ARTICLES[code] for code, *_n in relief_counts
@@ -302,6 +309,7 @@ def build_summary(
         comparison=comparison,
         today_ml=drink_totals.get(today, (0, 0))[0],
         today_complete=today in marked_complete,
+        run_seen_by=[ack for ack in run_acknowledgements if run and ack.run_first_day == run.first],
         open_episodes=[e for e in ordered if e.ended_at is None],
         recent_episodes=ordered[:5],
     )

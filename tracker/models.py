@@ -312,6 +312,45 @@ class RedFlagAnswer(models.Model):
         return f"{self.code} ({self.answered_at:%Y-%m-%d %H:%M})"
 
 
+class Acknowledgement(models.Model):
+    """A clinician saw a flag: a red-flag answer, or a run of symptoms (by its first day).
+
+    It lives with the patient's records because the patient is shown it too.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements_made"
+    )
+    red_flag = models.ForeignKey(
+        RedFlagAnswer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="acknowledgements",
+    )
+    run_first_day = models.DateField(_("run started"), null=True, blank=True)
+    created_at = models.DateTimeField(_("seen"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(red_flag__isnull=False, run_first_day__isnull=True)
+                | Q(red_flag__isnull=True, run_first_day__isnull=False),
+                name="acknowledges_one_thing",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} saw a flag of {self.patient}"
+
+
 class CheckIn(models.Model):
     """The day's summary: "no back symptoms today" (severity 0) or the day's worst severity."""
 

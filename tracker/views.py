@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from tracker import exports, rules
-from tracker.context_processors import recent_red_flag_codes
+from tracker.context_processors import BANNER_HOURS, recent_red_flag_codes
 from tracker.dashboard import (
     CHART_PERIODS,
     STATS_DAYS,
@@ -39,6 +39,7 @@ from tracker.forms import (
     TrackerSettingsForm,
 )
 from tracker.models import (
+    Acknowledgement,
     CheckIn,
     Drink,
     Episode,
@@ -402,14 +403,18 @@ def red_flag_check(request: HttpRequest) -> HttpResponse:
 @patient_page
 def advice(request: HttpRequest) -> HttpResponse:
     """Show what to do about the red flags answered in the last day, most pressing first."""
+    since = timezone.now() - datetime.timedelta(hours=BANNER_HOURS)
     codes = recent_red_flag_codes(request.user)
     RedFlagAnswer.objects.filter(
         patient=request.user, code__in=codes, advice_shown_at__isnull=True
     ).update(advice_shown_at=timezone.now())
+    seen = Acknowledgement.objects.filter(
+        patient=request.user, red_flag__code__in=codes, red_flag__answered_at__gte=since
+    ).select_related("clinician")
     return render(
         request,
         "tracker/advice.html",
-        {"tiers": rules.advice_tiers(codes, pregnant=True)},
+        {"tiers": rules.advice_tiers(codes, pregnant=True), "seen": seen},
     )
 
 

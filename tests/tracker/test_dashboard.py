@@ -218,9 +218,9 @@ def test_dashboard_queries_do_not_grow_with_history(
     PatientProfile.objects.create(user=alice_london)
     client = client_for(alice_london)
     # 1 session, 2 user, 3 profile, 4 episodes in the window, 5 check-ins, 6 drink totals,
-    # 7 complete days, 8 trigger counts, 9 relief counts, 10 linked articles,
-    # 11 red-flag answers for the banner.
-    with django_assert_num_queries(11):
+    # 7 complete days, 8 trigger counts, 9 relief counts, 10 acknowledged runs,
+    # 11 linked articles, 12 the navigation's clinician check, 13 red-flag banner answers.
+    with django_assert_num_queries(13):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     # The window is bounded: five years of history still yields only the window's episodes.

@@ -1,0 +1,94 @@
+"""The one place that decides whether a clinician may see a patient's log."""
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from clinic.models import AuditEvent, ClinicianProfile, Share, new_share_code
+from portal.models import User
+from portal.roles import CLINICIANS, is_clinician
+
+SHARE_CODE_LIFETIME = datetime.timedelta(days=30)
+
+
+def shared_patient_or_404(*, clinician: User, patient_id: int) -> User:
+    """Return the patient if they share their log with this clinician now; otherwise 404.
+
+    Both conditions must hold: an approved clinician, and an active share. Staff status, the
+    editor role or the clinician role alone grant nothing, and a revoked share is gone on the
+    very next request because nothing about it is cached.
+    """
+    share = (
+        Share.objects.select_related("patient")
+        .filter(clinician=clinician, patient_id=patient_id, revoked_at__isnull=True)
+        .first()
+    )
+    if share is None or not is_clinician(clinician):
+        raise Http404("No shared patient here")
+    return share.patient
+
+
+def clinician_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Require a signed-in, approved clinician (others get 404) and keep pages out of caches."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not is_clinician(request.user):
+            raise Http404("Not a clinician")
+        return view(request, *args, **kwargs)
+
+    return login_required(never_cache(wrapper))
+
+
+def audit(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> None:
+    """Record that the signed-in clinician looked at or exported the patient's data."""
+    AuditEvent.objects.create(
+        actor=request.user,
+        actor_name=request.user.get_full_name() or request.user.get_username(),
+        patient=patient,
+        action=action,
+        detail=detail[:200],
+    )
+
+
+def _unused_code() -> str:
+    code = new_share_code()
+    while ClinicianProfile.objects.filter(share_code=code).exists():
+        code = new_share_code()
+    return code
+
+
+def clinician_profile(*, clinician: User) -> ClinicianProfile:
+    """Return the clinician's profile, giving them a share code if they have none yet."""
+    profile, _created = ClinicianProfile.objects.get_or_create(
+        user=clinician,
+        defaults={
+            # Called only when the profile is created.
+            "share_code": _unused_code,
+            "code_expires_at": timezone.now() + SHARE_CODE_LIFETIME,
+        },
+    )
+    return profile
+
+
+def renew_share_code(*, clinician: User) -> ClinicianProfile:
+    """Give the clinician a new code for another 30 days; the old one stops working at once."""
+    profile = clinician_profile(clinician=clinician)
+    profile.share_code = _unused_code()
+    profile.code_expires_at = timezone.now() + SHARE_CODE_LIFETIME
+    profile.save(update_fields=["share_code", "code_expires_at"])
+    return profile
+
+
+@transaction.atomic
+def approve_clinician(*, user: User) -> ClinicianProfile:
+    """Make an account a clinician (staff do this in the admin) and give it a share code."""
+    user.groups.add(Group.objects.get(name=CLINICIANS))
+    return clinician_profile(clinician=user)

@@ -1,0 +1,291 @@
+"""A patient's records as a FHIR R4 (4.0.1) Bundle, for clinicians' own systems.
+
+The input is `tracker.exports.export_data`'s dictionary, so this export and the patient's own
+download cannot disagree about which records exist. The bundle carries coded, numeric data only:
+the patient's free text (episode notes, "what you were doing", "other trigger") stays out,
+because it can hold anything, including other people's names, and a clinician reads it in the
+portal where the patient wrote it.
+"""
+
+import datetime
+import hashlib
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from tracker.rules import RED_FLAGS_BY_CODE, SEVERITY_MAX, SEVERITY_MIN, is_complete_day
+
+PORTAL_FHIR_BASE = "https://backcramp.example/fhir"
+RED_FLAG_SYSTEM = f"{PORTAL_FHIR_BASE}/CodeSystem/red-flag"
+TRACKER_RULE_SYSTEM = f"{PORTAL_FHIR_BASE}/CodeSystem/tracker-rule"
+FLAG_STATE_SYSTEM = f"{PORTAL_FHIR_BASE}/CodeSystem/flag-state"
+LOINC_SYSTEM = "http://loinc.org"
+UCUM_SYSTEM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
+FLAG_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/flag-category"
+
+PAIN_SEVERITY_CODE = "72514-3"
+PAIN_SEVERITY_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
+# LOINC has "Fluid intake oral Estimated" (8999-5) and "... Measured" (9000-1). Drinks logged by
+# the patient, often as "a glass", are estimates, so 8999-5 fits; the text says what was summed.
+FLUID_INTAKE_CODE = "8999-5"
+FLUID_INTAKE_DISPLAY = "Fluid intake oral Estimated"
+
+# The tracker's own prompts (CLINICAL.md 3.1); every other flag code must be a red-flag code.
+RULE_FLAG_CODES = ("persistence", "severe_streak", "worsening")
+
+# Fixed, so that a record gets the same urn:uuid in every export and a receiving system can
+# recognise it again.
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, PORTAL_FHIR_BASE)
+PSEUDONYM_HEX_CHARS = 16
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FlagSummary:
+    """Describe one raised flag, to be exported as a FHIR Flag."""
+
+    # "persistence", "severe_streak", "worsening", or a red-flag code such as "chest_pain".
+    code: str
+    # Plain-English reason, e.g. "Symptoms for 18 days since 2 Mar".
+    text: str
+    # The local date the flag's period started.
+    start: datetime.date
+    acknowledged: bool = False
+
+
+def patient_pseudonym(*, username: str) -> str:
+    """Return the stable id the bundle uses for a patient instead of their username."""
+    digest = hashlib.sha256(username.encode("utf-8")).hexdigest()
+    return f"patient-{digest[:PSEUDONYM_HEX_CHARS]}"
+
+
+def _uuid(*parts: object) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, "/".join(str(part) for part in parts)))
+
+
+def _severity(value: object, *, what: str) -> int:
+    # bool is an int in Python, and True would otherwise export as a pain score of 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what}: severity must be an integer, got {value!r}")
+    if not SEVERITY_MIN <= value <= SEVERITY_MAX:
+        raise ValueError(f"{what}: severity must be {SEVERITY_MIN}-{SEVERITY_MAX}, got {value}")
+    return value
+
+
+def _entry(resource: Resource) -> dict[str, Any]:
+    return {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
+
+
+def _patient(*, pseudonym: str, profile: dict[str, Any]) -> Resource:
+    patient: Resource = {"resourceType": "Patient", "id": pseudonym}
+    # The portal asks for sex to set drinks targets; FHIR only has administrative gender, which
+    # is the nearest fit. Not stated stays absent rather than becoming "unknown".
+    sex = profile.get("sex")
+    if sex in ("female", "male"):
+        patient["gender"] = sex
+    year = profile.get("year_of_birth")
+    if year is not None:
+        # FHIR's date allows a bare year, which is all the portal asks for.
+        patient["birthDate"] = f"{year:04d}"
+    return patient
+
+
+def _pain_code() -> dict[str, Any]:
+    return {
+        "coding": [
+            {"system": LOINC_SYSTEM, "code": PAIN_SEVERITY_CODE, "display": PAIN_SEVERITY_DISPLAY}
+        ],
+        "text": _("Back pain, 0 (none) to 10 (worst)"),
+    }
+
+
+def _category(code: str, display: str) -> list[dict[str, Any]]:
+    return [{"coding": [{"system": OBSERVATION_CATEGORY_SYSTEM, "code": code, "display": display}]}]
+
+
+def _episode_observation(*, episode: dict[str, Any], pseudonym: str, subject: str) -> Resource:
+    period = {"start": episode["started_at"]}
+    # An ongoing episode has no end yet; FHIR reads a period without an end as still going on.
+    if episode["ended_at"] is not None:
+        period["end"] = episode["ended_at"]
+    return {
+        "resourceType": "Observation",
+        "id": _uuid(pseudonym, "episode", episode["id"]),
+        "status": "final",
+        "category": _category("survey", "Survey"),
+        "code": _pain_code(),
+        "subject": {"reference": subject},
+        "effectivePeriod": period,
+        "valueInteger": _severity(episode["severity"], what=f"episode {episode['id']}"),
+    }
+
+
+def _checkin_observation(*, checkin: dict[str, Any], pseudonym: str, subject: str) -> Resource:
+    return {
+        "resourceType": "Observation",
+        "id": _uuid(pseudonym, "checkin", checkin["day"]),
+        "status": "final",
+        "category": _category("survey", "Survey"),
+        "code": _pain_code(),
+        "subject": {"reference": subject},
+        # A check-in is about a whole local day, so the date alone is the honest precision.
+        "effectiveDateTime": checkin["day"],
+        "valueInteger": _severity(checkin["worst_severity"], what=f"check-in {checkin['day']}"),
+    }
+
+
+def _fluid_observations(*, data: dict[str, Any], pseudonym: str, subject: str) -> list[Resource]:
+    totals: dict[str, int] = defaultdict(int)
+    entries: Counter[str] = Counter()
+    for drink in data["drinks"]:
+        totals[drink["day"]] += drink["amount_ml"]
+        entries[drink["day"]] += 1
+    marked = {day["day"]: day["complete"] for day in data["hydration_days"]}
+    observations = []
+    for day in sorted(totals):
+        observation: Resource = {
+            "resourceType": "Observation",
+            "id": _uuid(pseudonym, "fluid", day),
+            "status": "final",
+            "category": _category("survey", "Survey"),
+            "code": {
+                "coding": [
+                    {
+                        "system": LOINC_SYSTEM,
+                        "code": FLUID_INTAKE_CODE,
+                        "display": FLUID_INTAKE_DISPLAY,
+                    }
+                ],
+                "text": _("Drinks logged by the patient that day, in total"),
+            },
+            "subject": {"reference": subject},
+            "effectiveDateTime": day,
+            "valueQuantity": {
+                "value": totals[day],
+                "unit": "mL",
+                "system": UCUM_SYSTEM,
+                "code": "mL",
+            },
+        }
+        if not is_complete_day(marked_complete=marked.get(day, False), entry_count=entries[day]):
+            # The tracker itself ignores such days when comparing with targets (CLINICAL.md 3.3);
+            # without this a clinician could read a half-logged day as a low one.
+            observation["note"] = [
+                {"text": _("Not every drink may have been logged: the total may be too low.")}
+            ]
+        observations.append(observation)
+    return observations
+
+
+def _flag_code(flag: FlagSummary) -> dict[str, Any]:
+    if flag.code in RED_FLAGS_BY_CODE:
+        system = RED_FLAG_SYSTEM
+    elif flag.code in RULE_FLAG_CODES:
+        system = TRACKER_RULE_SYSTEM
+    else:
+        # A typo here would send a clinician a flag nobody can look up, so fail loudly.
+        raise ValueError(f"unknown flag code: {flag.code!r}")
+    return {"coding": [{"system": system, "code": flag.code}], "text": flag.text}
+
+
+def _flags(*, flags: list[FlagSummary], pseudonym: str, subject: str) -> list[Resource]:
+    # Two identical flags (the same red flag answered twice on one day) still need distinct ids.
+    seen: Counter[tuple[str, datetime.date]] = Counter()
+    resources = []
+    for flag in flags:
+        key = (flag.code, flag.start)
+        seen[key] += 1
+        resource: Resource = {
+            "resourceType": "Flag",
+            "id": _uuid(pseudonym, "flag", flag.code, flag.start.isoformat(), seen[key]),
+            "status": "active",
+            "category": [
+                {
+                    "coding": [
+                        {"system": FLAG_CATEGORY_SYSTEM, "code": "clinical", "display": "Clinical"}
+                    ]
+                }
+            ],
+            "code": _flag_code(flag),
+            "subject": {"reference": subject},
+            "period": {"start": flag.start.isoformat()},
+        }
+        if flag.acknowledged:
+            # R4 Flag has no "seen by a clinician" element; a tag is FHIR's place for workflow
+            # marks that do not change what the resource means. The flag stays active.
+            resource["meta"] = {"tag": [{"system": FLAG_STATE_SYSTEM, "code": "acknowledged"}]}
+        resources.append(resource)
+    return resources
+
+
+def build_bundle(
+    *, data: dict[str, Any], flags: list[FlagSummary], generated_at: datetime.datetime
+) -> dict[str, Any]:
+    """Build a FHIR R4 collection Bundle from export_data's dictionary and the raised flags.
+
+    The result is plain JSON-ready data: one Patient (a pseudonym, no name or e-mail), a pain
+    Observation per episode and per check-in (LOINC 72514-3), a fluid-intake Observation per
+    day with drinks, and a Flag per raised flag. The same input always gives the same output,
+    ids included. Red-flag answers travel only as the flags the caller passes in.
+    """
+    if generated_at.tzinfo is None or generated_at.utcoffset() is None:
+        raise ValueError(f"generated_at must be an aware datetime, got {generated_at!r}")
+    profile = data["profile"]
+    pseudonym = patient_pseudonym(username=profile["username"])
+    patient = _patient(pseudonym=pseudonym, profile=profile)
+    patient_uuid = _uuid(pseudonym, "patient")
+    subject = f"urn:uuid:{patient_uuid}"
+
+    resources = [
+        *(
+            _episode_observation(episode=episode, pseudonym=pseudonym, subject=subject)
+            for episode in data["episodes"]
+        ),
+        *(
+            _checkin_observation(checkin=checkin, pseudonym=pseudonym, subject=subject)
+            for checkin in data["checkins"]
+        ),
+        *_fluid_observations(data=data, pseudonym=pseudonym, subject=subject),
+        *_flags(flags=flags, pseudonym=pseudonym, subject=subject),
+    ]
+    timestamp = generated_at.astimezone(datetime.UTC)
+    return {
+        "resourceType": "Bundle",
+        "id": _uuid(pseudonym, "bundle", timestamp.isoformat()),
+        "type": "collection",
+        "timestamp": timestamp.isoformat(),
+        # The Patient's id is the pseudonym; its fullUrl is a urn:uuid like every other entry's,
+        # as references inside a bundle that is not on a server must be.
+        "entry": [
+            {"fullUrl": subject, "resource": patient},
+            *(_entry(resource) for resource in resources),
+        ],
+    }
+
+
+def validate_bundle(bundle: dict[str, Any]) -> None:
+    """Raise ValueError unless bundle parses as a FHIR Bundle, resources included.
+
+    fhir.resources ships no R4 (4.0.1) models in its releases that work with pydantic 2, so this
+    checks against R4B (4.3.0), which is the same as R4 for Bundle, Patient, Observation and Flag.
+    It checks structure and types, not terminology (LOINC codes are not looked up), and not
+    value ranges: a pain score of 11 is a valid FHIR integer. The models also accept "3" or
+    true for an integer, so build_bundle checks severities itself.
+    """
+    # Imported here so that pages which never validate do not load hundreds of models.
+    from fhir.resources.R4B.bundle import Bundle
+
+    if bundle.get("resourceType") != "Bundle":
+        raise ValueError(f"not a Bundle: resourceType is {bundle.get('resourceType')!r}")
+    # pydantic's ValidationError is a ValueError, so callers need catch only one thing.
+    Bundle.model_validate(bundle)
+    # FHIR's invariant bdl-7 (fullUrl unique within a bundle), which the models do not check.
+    full_urls = Counter(entry.get("fullUrl") for entry in bundle.get("entry", []))
+    repeated = sorted(url for url, count in full_urls.items() if url is not None and count > 1)
+    if repeated:
+        raise ValueError(f"fullUrl repeated in the bundle: {repeated}")

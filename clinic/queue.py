@@ -1,0 +1,229 @@
+"""Which of a clinician's patients need attention, and why, most urgent first.
+
+The queue reads the same bounded window as the patient's dashboard (tracker.dashboard), for all
+the clinician's patients at once: a fixed number of queries whatever the number of patients or
+the length of their histories.
+"""
+
+import datetime
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from clinic.models import Share
+from portal.models import User
+from tracker import rules
+from tracker.dashboard import FLAG_WINDOW_DAYS
+from tracker.models import Acknowledgement, CheckIn, Drink, Episode, RedFlagAnswer
+
+
+class Rank(enum.IntEnum):
+    """Why a patient is where they are in the queue; lower comes first."""
+
+    EMERGENCY = 0
+    URGENT = 1
+    PERSISTENCE = 2
+    PROMPT = 3
+    NONE = 4
+
+
+FILTERS = {
+    "emergency": Rank.EMERGENCY,
+    "urgent": Rank.URGENT,
+    "persistence": Rank.PERSISTENCE,
+    "prompt": Rank.PROMPT,
+    "none": Rank.NONE,
+}
+
+
+@dataclass(frozen=True)
+class OpenRedFlag:
+    id: int
+    code: str
+    answered_at: datetime.datetime
+
+    @property
+    def flag(self) -> rules.RedFlag:
+        return rules.RED_FLAGS_BY_CODE[self.code]
+
+
+@dataclass
+class PatientStatus:
+    """One patient's flags, prompts and last activity, as of their own today."""
+
+    patient: User
+    today: datetime.date
+    run: rules.Run | None
+    persistence: bool
+    run_acknowledged: bool
+    severe_streak: bool
+    worsening: bool
+    open_red_flags: list[OpenRedFlag]
+    last_activity: datetime.datetime | None
+    reasons: list[str] = field(default_factory=list)
+    rank: Rank = Rank.NONE
+
+    @property
+    def sort_key(self) -> tuple:
+        last = self.last_activity.timestamp() if self.last_activity else float("-inf")
+        return (self.rank, -last, self.patient.pk)
+
+
+def _when(moment: datetime.datetime, zone: ZoneInfo) -> str:
+    return formats.date_format(moment.astimezone(zone), "j M H:i")
+
+
+def _status(
+    *,
+    patient: User,
+    episodes: list[tuple],
+    checkins: list[tuple],
+    open_flags: list[OpenRedFlag],
+    acknowledged_runs: set[datetime.date],
+    last_drink: datetime.datetime | None,
+    viewer_zone: ZoneInfo,
+) -> PatientStatus:
+    zone = patient.zone
+    today = timezone.now().astimezone(zone).date()
+    since = today - datetime.timedelta(days=FLAG_WINDOW_DAYS - 1)
+    statuses = rules.day_statuses(
+        episodes=[(start, end) for start, end, _sev, _at in episodes],
+        checkins=[(day, severity) for day, severity, _at in checkins],
+        zone=zone,
+        today=today,
+        since=since,
+    )
+    run = rules.current_run(statuses, today=today, since=since)
+    worst = rules.daily_worst_severity(
+        episodes=[(start, end, sev) for start, end, sev, _at in episodes],
+        checkins=[(day, severity) for day, severity, _at in checkins],
+        zone=zone,
+        today=today,
+        since=since,
+    )
+    moments = [at for *_rest, at in episodes] + [at for *_rest, at in checkins]
+    moments += [flag.answered_at for flag in open_flags]
+    if last_drink:
+        moments.append(last_drink)
+    status = PatientStatus(
+        patient=patient,
+        today=today,
+        run=run,
+        persistence=rules.persistence_flag(run),
+        run_acknowledged=run is not None and run.first in acknowledged_runs,
+        severe_streak=run is not None and rules.severe_streak(worst, run=run),
+        worsening=run is not None and rules.worsening(worst, run=run),
+        open_red_flags=sorted(open_flags, key=lambda f: (-f.flag.tier, f.answered_at)),
+        last_activity=max(moments, default=None),
+    )
+    _explain(status, viewer_zone=viewer_zone)
+    return status
+
+
+def _explain(status: PatientStatus, *, viewer_zone: ZoneInfo) -> None:
+    """Fill in the rank and the plain reasons shown on the queue."""
+    ranks = [Rank.NONE]
+    for open_flag in status.open_red_flags:
+        tier = open_flag.flag.tier
+        if tier == rules.Tier.EMERGENCY:
+            ranks.append(Rank.EMERGENCY)
+        elif tier in (rules.Tier.URGENT, rules.Tier.MATERNITY):
+            ranks.append(Rank.URGENT)
+        else:
+            ranks.append(Rank.PROMPT)
+        status.reasons.append(
+            _("answered yes: %(question)s, %(when)s")
+            % {"question": open_flag.flag.text, "when": _when(open_flag.answered_at, viewer_zone)}
+        )
+    if status.persistence:
+        run = status.run
+        since = formats.date_format(run.first, "j M")
+        if status.run_acknowledged:
+            ranks.append(Rank.PROMPT)
+            status.reasons.append(
+                _("symptoms for %(days)s days since %(since)s (seen)")
+                % {"days": run.length, "since": since}
+            )
+        else:
+            ranks.append(Rank.PERSISTENCE)
+            status.reasons.append(
+                _("symptoms for %(days)s days since %(since)s")
+                % {"days": run.length, "since": since}
+            )
+    if status.severe_streak:
+        ranks.append(Rank.PROMPT)
+        status.reasons.append(_("severe pain on three logged days in a row"))
+    if status.worsening:
+        ranks.append(Rank.PROMPT)
+        status.reasons.append(_("pain getting worse"))
+    status.rank = min(ranks)
+
+
+def patient_statuses(*, shares: list[Share], viewer_zone: ZoneInfo) -> list[PatientStatus]:
+    """Work out every shared patient's status with five queries, most urgent first."""
+    patients = {share.patient_id: share.patient for share in shares}
+    if not patients:
+        return []
+    ids = list(patients)
+    # Wide enough for every zone's window; each patient's own window is applied in the rules.
+    start = timezone.now() - datetime.timedelta(days=FLAG_WINDOW_DAYS + 2)
+    episodes: dict[int, list[tuple]] = defaultdict(list)
+    for patient_id, *row in (
+        Episode.objects.filter(patient_id__in=ids)
+        .filter(Q(started_at__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values_list("patient_id", "started_at", "ended_at", "severity", "created_at")
+    ):
+        episodes[patient_id].append(tuple(row))
+    checkins: dict[int, list[tuple]] = defaultdict(list)
+    for patient_id, *row in CheckIn.objects.filter(
+        patient_id__in=ids, day__gte=start.date()
+    ).values_list("patient_id", "day", "worst_severity", "created_at"):
+        checkins[patient_id].append(tuple(row))
+    open_flags: dict[int, list[OpenRedFlag]] = defaultdict(list)
+    for pk, patient_id, code, answered_at in RedFlagAnswer.objects.filter(
+        patient_id__in=ids, acknowledgements__isnull=True
+    ).values_list("id", "patient_id", "code", "answered_at"):
+        open_flags[patient_id].append(OpenRedFlag(pk, code, answered_at))
+    acknowledged: dict[int, set[datetime.date]] = defaultdict(set)
+    for patient_id, day in Acknowledgement.objects.filter(
+        patient_id__in=ids, run_first_day__gte=start.date()
+    ).values_list("patient_id", "run_first_day"):
+        acknowledged[patient_id].add(day)
+    last_drinks = dict(
+        Drink.objects.filter(patient_id__in=ids, logged_at__gte=start)
+        .values_list("patient_id")
+        .annotate(Max("logged_at"))
+        .order_by()
+    )
+    statuses = [
+        _status(
+            patient=patient,
+            episodes=episodes[pk],
+            checkins=checkins[pk],
+            open_flags=open_flags[pk],
+            acknowledged_runs=acknowledged[pk],
+            last_drink=last_drinks.get(pk),
+            viewer_zone=viewer_zone,
+        )
+        for pk, patient in patients.items()
+    ]
+    return sorted(statuses, key=lambda status: status.sort_key)
+
+
+def active_shares(*, clinician: User, search: str = "") -> list[Share]:
+    """Return the clinician's active shares, optionally matching a name or username."""
+    shares = Share.objects.filter(clinician=clinician, revoked_at__isnull=True).select_related(
+        "patient"
+    )
+    if search:
+        shares = shares.filter(
+            Q(patient__username__icontains=search)
+            | Q(patient__first_name__icontains=search)
+            | Q(patient__last_name__icontains=search)
+        )
+    return list(shares)

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from clinic import views
+
+app_name = "clinic"
+
+urlpatterns = [
+    # The patient's side
+    path("sharing/", views.sharing, name="sharing"),
+    path("sharing/<int:pk>/stop/", views.share_revoke, name="share_revoke"),
+    path("sharing/who-looked/", views.access_log, name="access_log"),
+    # The clinician's side
+    path("clinic/", views.queue, name="queue"),
+    path("clinic/new-code/", views.new_code, name="new_code"),
+    path("clinic/patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
+    path(
+        "clinic/patients/<int:patient_id>/acknowledge/",
+        views.acknowledge,
+        name="acknowledge",
+    ),
+    path("clinic/patients/<int:patient_id>/notes/", views.note_add, name="note_add"),
+    path("clinic/patients/<int:patient_id>/summary/", views.summary, name="summary"),
+    path("clinic/patients/<int:patient_id>/export-csv.zip", views.export_csv, name="export_csv"),
+    path("clinic/patients/<int:patient_id>/fhir.json", views.export_fhir, name="export_fhir"),
+]

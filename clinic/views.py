@@ -1,0 +1,369 @@
+"""Sharing (the patient's side) and the clinician's queue, patient view, notes and exports."""
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from clinic import fhir
+from clinic.access import (
+    audit,
+    clinician_page,
+    clinician_profile,
+    renew_share_code,
+    shared_patient_or_404,
+)
+from clinic.forms import DateRangeForm, NoteForm, ShareForm
+from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
+from clinic.queue import FILTERS, PatientStatus, active_shares, patient_statuses
+from portal.models import User
+from tracker import exports
+from tracker.dashboard import (
+    CHART_PERIODS,
+    build_summary,
+    day_start,
+    episodes_overlapping,
+    local_today,
+    patient_profile,
+)
+from tracker.models import Acknowledgement, CheckIn, Drink, RedFlagAnswer
+
+QUEUE_PAGE_SIZE = 25
+
+
+# The patient's side
+
+
+@login_required
+@never_cache
+def sharing(request: HttpRequest) -> HttpResponse:
+    """Show who can see the log, let the patient share with a clinician or stop sharing."""
+    form = ShareForm(request.POST or None, patient=request.user)
+    if request.method == "POST" and form.is_valid():
+        Share.objects.create(
+            patient=request.user, clinician=form.clinician, consent_version=CONSENT_VERSION
+        )
+        messages.success(request, _("%(name)s can now see your log.") % {"name": form.clinician})
+        return redirect("clinic:sharing")
+    shares = Share.objects.filter(patient=request.user).select_related("clinician")
+    return render(
+        request,
+        "clinic/sharing.html",
+        {
+            "form": form,
+            "active": [share for share in shares if share.is_active],
+            "ended": [share for share in shares if not share.is_active],
+            "consent_version": CONSENT_VERSION,
+        },
+    )
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    share = get_object_or_404(Share, pk=pk, patient=request.user, revoked_at__isnull=True)
+    share.revoked_at = timezone.now()
+    share.save(update_fields=["revoked_at"])
+    messages.success(request, _("%(name)s can no longer see your log.") % {"name": share.clinician})
+    return redirect("clinic:sharing")
+
+
+@login_required
+@never_cache
+def access_log(request: HttpRequest) -> HttpResponse:
+    """List who looked at or downloaded the patient's data, and when."""
+    events = AuditEvent.objects.filter(patient=request.user)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "clinic/access_log.html", {"page": page})
+
+
+# The clinician's side
+
+
+@clinician_page
+def queue(request: HttpRequest) -> HttpResponse:
+    """List the patients who share with this clinician, most urgent first, with why."""
+    search = request.GET.get("q", "").strip()[:100]
+    flag = request.GET.get("flag", "")
+    statuses = patient_statuses(
+        shares=active_shares(clinician=request.user, search=search),
+        viewer_zone=request.user.zone,
+    )
+    if flag in FILTERS:
+        statuses = [status for status in statuses if status.rank == FILTERS[flag]]
+    page = Paginator(statuses, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clinic/queue.html",
+        {
+            "page": page,
+            "search": search,
+            "flag": flag,
+            "filters": FILTERS,
+            "query": query.urlencode(),
+            "profile": clinician_profile(clinician=request.user),
+        },
+    )
+
+
+@clinician_page
+@require_POST
+def new_code(request: HttpRequest) -> HttpResponse:
+    """Give the clinician a new share code; the old one stops working at once."""
+    profile = renew_share_code(clinician=request.user)
+    messages.success(
+        request, _("Your new share code is %(code)s.") % {"code": profile.display_code}
+    )
+    return redirect("clinic:queue")
+
+
+def _range(
+    request: HttpRequest, patient: User
+) -> tuple[DateRangeForm, datetime.date, datetime.date]:
+    form = DateRangeForm(request.GET or None, today=local_today(patient.zone))
+    since, until = form.dates()
+    return form, since, until
+
+
+def _status_for(request: HttpRequest, patient: User) -> PatientStatus:
+    share = Share(patient=patient, clinician=request.user)
+    return patient_statuses(shares=[share], viewer_zone=request.user.zone)[0]
+
+
+@clinician_page
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Show one patient's log, read-only: flags, charts, timeline and notes."""
+    patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
+    form, since, until = _range(request, patient)
+    days = CHART_PERIODS[0]
+    if request.GET.get("days") in {str(period) for period in CHART_PERIODS}:
+        days = int(request.GET["days"])
+    profile = patient_profile(patient)
+    summary = build_summary(
+        patient=patient, profile=profile, today=local_today(patient.zone), days=days
+    )
+    zone = patient.zone
+    episodes = (
+        episodes_overlapping(patient=patient, since=since, until=until, zone=zone)
+        .order_by("-started_at")
+        .prefetch_related("triggers", "relief", "locations", "spread")
+    )
+    audit(
+        request=request,
+        patient=patient,
+        action=AuditEvent.Action.VIEW,
+        detail=f"{since} to {until}",
+    )
+    return render(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "status": _status_for(request, patient),
+            "summary": summary,
+            "periods": CHART_PERIODS,
+            "form": form,
+            "since": since,
+            "until": until,
+            "episodes": episodes,
+            "checkins": CheckIn.objects.filter(
+                patient=patient, day__gte=since, day__lte=until
+            ).order_by("-day"),
+            "drink_days": Drink.objects.filter(patient=patient, day__gte=since, day__lte=until)
+            .values("day")
+            .annotate(total=Sum("amount_ml"), entries=Count("id"))
+            .order_by("-day"),
+            "red_flags": RedFlagAnswer.objects.filter(
+                patient=patient, answered_at__gte=day_start(since, zone)
+            ).prefetch_related("acknowledgements__clinician"),
+            "notes": ClinicianNote.objects.filter(patient=patient).select_related("author"),
+            "note_form": NoteForm(),
+            "stats_days": max(CHART_PERIODS),
+        },
+    )
+
+
+@clinician_page
+@require_POST
+def acknowledge(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record that this clinician saw a red-flag answer or the current run of symptoms."""
+    patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
+    red_flag_id = request.POST.get("red_flag", "")
+    if red_flag_id.isdigit():
+        answer = get_object_or_404(RedFlagAnswer, pk=int(red_flag_id), patient=patient)
+        Acknowledgement.objects.get_or_create(
+            patient=patient, clinician=request.user, red_flag=answer
+        )
+        # The audit trail names the record, not the symptom: staff can read the trail.
+        detail = f"red-flag answer {answer.pk}"
+    else:
+        run = _status_for(request, patient).run
+        if run is None:
+            messages.info(request, _("There is no current run of symptoms to mark as seen."))
+            return redirect("clinic:patient_detail", patient_id=patient.pk)
+        Acknowledgement.objects.get_or_create(
+            patient=patient, clinician=request.user, run_first_day=run.first
+        )
+        detail = f"run since {run.first}"
+    audit(request=request, patient=patient, action=AuditEvent.Action.ACKNOWLEDGE, detail=detail)
+    messages.success(request, _("Marked as seen. The patient can see that you saw it."))
+    return redirect("clinic:patient_detail", patient_id=patient.pk)
+
+
+@clinician_page
+@require_POST
+def note_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        note = form.save(commit=False)
+        note.patient = patient
+        note.author = request.user
+        note.save()
+        audit(request=request, patient=patient, action=AuditEvent.Action.NOTE)
+        messages.success(request, _("Note added."))
+    else:
+        messages.error(request, " ".join(form.errors["text"]))
+    return redirect("clinic:patient_detail", patient_id=patient.pk)
+
+
+@clinician_page
+def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Show a one-page pre-visit summary, made to be printed."""
+    patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
+    _form, since, until = _range(request, patient)
+    data = exports.export_data(patient=patient, since=since, until=until)
+    severities = [episode["severity"] for episode in data["episodes"]]
+    profile = patient_profile(patient)
+    board = build_summary(
+        patient=patient, profile=profile, today=local_today(patient.zone), days=max(CHART_PERIODS)
+    )
+    drink_totals: dict[str, int] = {}
+    for drink in data["drinks"]:
+        drink_totals[drink["day"]] = drink_totals.get(drink["day"], 0) + drink["amount_ml"]
+    audit(
+        request=request,
+        patient=patient,
+        action=AuditEvent.Action.SUMMARY,
+        detail=f"{since} to {until}",
+    )
+    return render(
+        request,
+        "clinic/summary.html",
+        {
+            "patient": patient,
+            "status": _status_for(request, patient),
+            "since": since,
+            "until": until,
+            "episode_count": len(severities),
+            "worst": max(severities, default=None),
+            "average": round(sum(severities) / len(severities), 1) if severities else None,
+            "symptom_days": sum(1 for row in board.rows if row.worst),
+            "triggers": board.triggers[:5],
+            "relief": [item for item in board.relief if item.helped][:5],
+            "drink_average": round(sum(drink_totals.values()) / len(drink_totals))
+            if drink_totals
+            else None,
+            "drink_days": len(drink_totals),
+            "target": board.target_ml,
+            "red_flags": RedFlagAnswer.objects.filter(
+                patient=patient,
+                answered_at__gte=day_start(since, patient.zone),
+                answered_at__lt=day_start(until + datetime.timedelta(days=1), patient.zone),
+            ).order_by("answered_at"),
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def _download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@clinician_page
+def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
+    _form, since, until = _range(request, patient)
+    audit(
+        request=request,
+        patient=patient,
+        action=AuditEvent.Action.EXPORT_CSV,
+        detail=f"{since} to {until}",
+    )
+    return _download(
+        exports.export_csv_zip(patient=patient, since=since, until=until),
+        filename=f"patient-{patient.pk}-{since}-{until}-csv.zip",
+        content_type="application/zip",
+    )
+
+
+@clinician_page
+def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
+    _form, since, until = _range(request, patient)
+    status = _status_for(request, patient)
+    bundle = fhir.build_bundle(
+        data=exports.export_data(patient=patient, since=since, until=until),
+        flags=fhir_flags(status),
+        generated_at=timezone.now(),
+    )
+    audit(
+        request=request,
+        patient=patient,
+        action=AuditEvent.Action.EXPORT_FHIR,
+        detail=f"{since} to {until}",
+    )
+    return _download(
+        json.dumps(bundle, indent=2, ensure_ascii=False).encode(),
+        filename=f"patient-{patient.pk}-{since}-{until}-fhir.json",
+        content_type="application/fhir+json",
+    )
+
+
+def fhir_flags(status: PatientStatus) -> list[fhir.FlagSummary]:
+    """Turn a patient's raised flags into FHIR Flag summaries."""
+    flags = [
+        fhir.FlagSummary(
+            code=open_flag.code,
+            text=str(open_flag.flag.text),
+            start=open_flag.answered_at.astimezone(status.patient.zone).date(),
+        )
+        for open_flag in status.open_red_flags
+    ]
+    if status.persistence:
+        flags.append(
+            fhir.FlagSummary(
+                code="persistence",
+                text=_("Back symptoms for %(days)s days since %(since)s")
+                % {"days": status.run.length, "since": status.run.first},
+                start=status.run.first,
+                acknowledged=status.run_acknowledged,
+            )
+        )
+    if status.severe_streak:
+        flags.append(
+            fhir.FlagSummary(
+                code="severe_streak",
+                text=_("Severe pain on three logged days in a row"),
+                start=status.run.first,
+            )
+        )
+    if status.worsening:
+        flags.append(
+            fhir.FlagSummary(code="worsening", text=_("Pain getting worse"), start=status.run.first)
+        )
+    return flags

@@ -1,0 +1,478 @@
+"""The clinicians' FHIR export: a valid R4 Bundle of coded data that never names the patient.
+
+fhir.resources has no R4 (4.0.1) models that work with pydantic 2; the R4B (4.3.0) models check
+these tests, and R4B is the same as R4 for Bundle, Patient, Observation and Flag.
+"""
+
+import copy
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+
+from clinic.fhir import (
+    FLUID_INTAKE_CODE,
+    PAIN_SEVERITY_CODE,
+    RED_FLAG_SYSTEM,
+    TRACKER_RULE_SYSTEM,
+    FlagSummary,
+    build_bundle,
+    validate_bundle,
+)
+from tracker.exports import export_data
+from tracker.models import CheckIn, Drink, Episode, PatientProfile
+
+GENERATED_AT = datetime(2025, 3, 20, 10, 0, tzinfo=UTC)
+NOTES = "Told my neighbour Jo Bloggs about it"
+ACTIVITY = "Lifting boxes at Acme Ltd"
+TRIGGER_OTHER = "Moving house on Elm Street"
+
+
+def episode(
+    pk: int, *, started_at: str, ended_at: str | None, severity: object = 5
+) -> dict[str, Any]:
+    """Return an episode as export_data writes it, free text included."""
+    return {
+        "id": pk,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "started_local": started_at,
+        "ended_local": ended_at,
+        "severity": severity,
+        "activity": ACTIVITY,
+        "triggers": ["lifting"],
+        "trigger_other": TRIGGER_OTHER,
+        "relief": [{"code": "heat", "effect": "helped"}],
+        "locations": [{"region": "lower", "side": "left"}],
+        "spread": [],
+        "notes": NOTES,
+        "created_at": started_at,
+        "updated_at": started_at,
+    }
+
+
+def make_data(**overrides: Any) -> dict[str, Any]:
+    """Return a dictionary shaped like export_data's: two episodes (one ongoing), two drink days."""
+    data: dict[str, Any] = {
+        "format_version": 1,
+        "exported_at": "2025-03-20T10:00:00+00:00",
+        "since": None,
+        "until": None,
+        "profile": {
+            "username": "alice",
+            "time_zone": "Europe/London",
+            "sex": "female",
+            "pregnant": False,
+            "breastfeeding": False,
+            "year_of_birth": 1980,
+            "limit_fluids": False,
+            "own_target_ml": None,
+            "glass_ml": 200,
+        },
+        "episodes": [
+            episode(
+                1, started_at="2025-03-02T09:00:00+00:00", ended_at="2025-03-02T11:30:00+00:00"
+            ),
+            episode(2, started_at="2025-03-05T08:15:00+00:00", ended_at=None, severity=8),
+        ],
+        "red_flag_answers": [
+            {
+                "code": "chest_pain",
+                "question": "Chest pain as well as the back pain",
+                "answered_at": "2025-03-05T08:16:00+00:00",
+                "advice_shown_at": "2025-03-05T08:16:01+00:00",
+                "episode": 2,
+            }
+        ],
+        "checkins": [
+            {"day": "2025-03-03", "worst_severity": 4},
+            {"day": "2025-03-04", "worst_severity": 0},
+        ],
+        "drinks": [
+            {
+                "id": 1,
+                "day": "2025-03-03",
+                "amount_ml": 250,
+                "logged_at": "2025-03-03T08:00:00+00:00",
+            },
+            {
+                "id": 2,
+                "day": "2025-03-03",
+                "amount_ml": 300,
+                "logged_at": "2025-03-03T12:00:00+00:00",
+            },
+            {
+                "id": 3,
+                "day": "2025-03-03",
+                "amount_ml": 200,
+                "logged_at": "2025-03-03T18:00:00+00:00",
+            },
+            {
+                "id": 4,
+                "day": "2025-03-04",
+                "amount_ml": 400,
+                "logged_at": "2025-03-04T09:00:00+00:00",
+            },
+        ],
+        "hydration_days": [{"day": "2025-03-04", "complete": False}],
+    }
+    data.update(overrides)
+    return data
+
+
+FLAGS = [
+    FlagSummary(
+        code="chest_pain", text="Chest pain as well as the back pain", start=date(2025, 3, 5)
+    ),
+    FlagSummary(
+        code="persistence",
+        text="Symptoms for 18 days since 2 Mar",
+        start=date(2025, 3, 2),
+        acknowledged=True,
+    ),
+]
+
+
+def make_bundle(**overrides: Any) -> dict[str, Any]:
+    return build_bundle(data=make_data(**overrides), flags=FLAGS, generated_at=GENERATED_AT)
+
+
+def resources(bundle: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [
+        entry["resource"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == resource_type
+    ]
+
+
+def loinc_codes(observation: dict[str, Any]) -> list[str]:
+    return [
+        coding["code"]
+        for coding in observation["code"]["coding"]
+        if coding["system"] == "http://loinc.org"
+    ]
+
+
+def pain_observations(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in resources(bundle, "Observation") if "valueInteger" in o]
+
+
+def fluid_observations(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in resources(bundle, "Observation") if "valueQuantity" in o]
+
+
+def loinc_check_digit(number: str) -> int:
+    """Compute LOINC's mod 10 check digit, to catch a mistyped code such as 9000-6."""
+    digits = [int(d) for d in reversed(number)]
+    doubled = "".join(str(d) for d in digits[0::2])
+    # The odd positions, counted from the right, are read as one number and doubled.
+    total = sum(int(d) for d in str(int(doubled) * 2)) + sum(digits[1::2])
+    return (10 - total % 10) % 10
+
+
+# Validity
+
+
+def test_bundle_validates_against_fhir_models() -> None:
+    bundle = make_bundle()
+    validate_bundle(bundle)
+    parsed = Bundle.model_validate(bundle)
+    assert parsed.type == "collection"
+    assert len(parsed.entry) == len(bundle["entry"])
+
+
+def test_every_resource_validates_on_its_own() -> None:
+    for entry in make_bundle()["entry"]:
+        resource = entry["resource"]
+        model = get_fhir_model_class(resource["resourceType"])
+        assert model.model_validate(resource).id == resource["id"]
+
+
+def test_bundle_is_a_collection_stamped_with_the_generation_time() -> None:
+    bundle = make_bundle()
+    assert bundle["type"] == "collection"
+    assert bundle["timestamp"] == "2025-03-20T10:00:00+00:00"
+    assert bundle["id"]
+
+
+def test_bundle_is_plain_json() -> None:
+    bundle = make_bundle()
+    assert json.loads(json.dumps(bundle)) == bundle
+
+
+def test_validation_rejects_a_severity_in_words() -> None:
+    bundle = make_bundle()
+    tampered = copy.deepcopy(bundle)
+    pain_observations(tampered)[0]["valueInteger"] = "eleven"
+    validate_bundle(bundle)
+    with pytest.raises(ValueError, match="valueInteger"):
+        validate_bundle(tampered)
+
+
+def test_validation_rejects_a_resource_without_its_required_status() -> None:
+    bundle = make_bundle()
+    del resources(bundle, "Flag")[0]["status"]
+    with pytest.raises(ValueError, match="status"):
+        validate_bundle(bundle)
+
+
+def test_validation_rejects_something_that_is_not_a_bundle() -> None:
+    patient = resources(make_bundle(), "Patient")[0]
+    with pytest.raises(ValueError, match="not a Bundle"):
+        validate_bundle(patient)
+
+
+def test_validation_rejects_a_repeated_full_url() -> None:
+    bundle = make_bundle()
+    bundle["entry"][2]["fullUrl"] = bundle["entry"][1]["fullUrl"]
+    with pytest.raises(ValueError, match="fullUrl repeated"):
+        validate_bundle(bundle)
+
+
+@pytest.mark.parametrize("severity", ["eleven", 11, -1, True, None, 5.0])
+def test_build_refuses_a_severity_outside_the_scale(severity: object) -> None:
+    data = make_data()
+    data["episodes"][0]["severity"] = severity
+    with pytest.raises(ValueError, match="severity"):
+        build_bundle(data=data, flags=[], generated_at=GENERATED_AT)
+
+
+def test_build_refuses_a_check_in_severity_outside_the_scale() -> None:
+    data = make_data(checkins=[{"day": "2025-03-03", "worst_severity": 11}])
+    with pytest.raises(ValueError, match="severity"):
+        build_bundle(data=data, flags=[], generated_at=GENERATED_AT)
+
+
+def test_build_refuses_a_naive_generation_time() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        build_bundle(data=make_data(), flags=[], generated_at=datetime(2025, 3, 20, 10))  # noqa: DTZ001
+
+
+# Contents
+
+
+def test_bundle_has_one_resource_per_record() -> None:
+    bundle = make_bundle()
+    assert len(resources(bundle, "Patient")) == 1
+    # Two episodes and two check-ins give four pain scores; drinks on two days give two totals.
+    assert len(pain_observations(bundle)) == 4
+    assert len(fluid_observations(bundle)) == 2
+    assert len(resources(bundle, "Observation")) == 6
+    assert len(resources(bundle, "Flag")) == 2
+    assert len(bundle["entry"]) == 9
+
+
+def test_empty_export_holds_only_the_patient() -> None:
+    data = make_data(episodes=[], checkins=[], drinks=[], hydration_days=[])
+    bundle = build_bundle(data=data, flags=[], generated_at=GENERATED_AT)
+    validate_bundle(bundle)
+    assert [entry["resource"]["resourceType"] for entry in bundle["entry"]] == ["Patient"]
+
+
+def test_episode_period_runs_from_start_to_end() -> None:
+    finished = pain_observations(make_bundle())[0]
+    assert finished["effectivePeriod"] == {
+        "start": "2025-03-02T09:00:00+00:00",
+        "end": "2025-03-02T11:30:00+00:00",
+    }
+    assert finished["valueInteger"] == 5
+
+
+def test_ongoing_episode_has_no_end() -> None:
+    ongoing = pain_observations(make_bundle())[1]
+    assert ongoing["effectivePeriod"] == {"start": "2025-03-05T08:15:00+00:00"}
+    assert ongoing["valueInteger"] == 8
+
+
+def test_pain_observations_carry_loinc_72514_3() -> None:
+    observations = pain_observations(make_bundle())
+    assert len(observations) == 4
+    for observation in observations:
+        assert loinc_codes(observation) == ["72514-3"]
+        assert observation["status"] == "final"
+        assert observation["category"][0]["coding"][0]["code"] == "survey"
+
+
+def test_check_in_is_a_pain_score_for_the_whole_day() -> None:
+    check_ins = [o for o in pain_observations(make_bundle()) if "effectiveDateTime" in o]
+    assert [(o["effectiveDateTime"], o["valueInteger"]) for o in check_ins] == [
+        ("2025-03-03", 4),
+        ("2025-03-04", 0),
+    ]
+
+
+def test_fluid_observation_sums_a_days_drinks() -> None:
+    totals = {o["effectiveDateTime"]: o["valueQuantity"] for o in fluid_observations(make_bundle())}
+    unit = {"unit": "mL", "system": "http://unitsofmeasure.org", "code": "mL"}
+    assert totals == {
+        "2025-03-03": {"value": 750, **unit},
+        "2025-03-04": {"value": 400, **unit},
+    }
+
+
+def test_fluid_observation_carries_the_oral_intake_loinc_code() -> None:
+    for observation in fluid_observations(make_bundle()):
+        assert loinc_codes(observation) == ["8999-5"]
+
+
+def test_only_a_day_not_fully_logged_carries_a_warning_note() -> None:
+    notes = {o["effectiveDateTime"]: "note" in o for o in fluid_observations(make_bundle())}
+    # Three entries make 3 March complete; 4 March has one and is not marked complete.
+    assert notes == {"2025-03-03": False, "2025-03-04": True}
+
+
+def test_day_marked_complete_carries_no_warning_note() -> None:
+    bundle = make_bundle(hydration_days=[{"day": "2025-03-04", "complete": True}])
+    assert not any("note" in o for o in fluid_observations(bundle))
+
+
+@pytest.mark.parametrize("code", [PAIN_SEVERITY_CODE, FLUID_INTAKE_CODE])
+def test_loinc_codes_have_valid_check_digits(code: str) -> None:
+    number, check = code.split("-")
+    assert loinc_check_digit(number) == int(check)
+
+
+def test_loinc_check_digit_catches_a_mistyped_code() -> None:
+    # 9000-6 and 8999-8 were candidates for fluid intake; neither is a valid LOINC code.
+    assert loinc_check_digit("9000") != 6
+    assert loinc_check_digit("8999") != 8
+    assert loinc_check_digit("72514") == 3
+
+
+def test_every_resource_refers_to_the_patient_entry() -> None:
+    bundle = make_bundle()
+    patient_url = bundle["entry"][0]["fullUrl"]
+    assert bundle["entry"][0]["resource"]["resourceType"] == "Patient"
+    assert patient_url.startswith("urn:uuid:")
+    others = [entry["resource"] for entry in bundle["entry"][1:]]
+    assert others
+    assert all(resource["subject"] == {"reference": patient_url} for resource in others)
+
+
+def test_full_urls_are_unique_urn_uuids() -> None:
+    urls = [entry["fullUrl"] for entry in make_bundle()["entry"]]
+    assert all(url.startswith("urn:uuid:") for url in urls)
+    assert len(set(urls)) == len(urls)
+
+
+def test_two_identical_flags_still_get_distinct_ids() -> None:
+    twice = [FLAGS[0], FLAGS[0]]
+    bundle = build_bundle(data=make_data(), flags=twice, generated_at=GENERATED_AT)
+    validate_bundle(bundle)
+    flag_ids = [flag["id"] for flag in resources(bundle, "Flag")]
+    assert len(flag_ids) == 2
+    assert flag_ids[0] != flag_ids[1]
+
+
+def test_red_flag_is_an_active_clinical_flag_with_the_portal_code() -> None:
+    red = resources(make_bundle(), "Flag")[0]
+    assert red["status"] == "active"
+    assert red["category"][0]["coding"][0] == {
+        "system": "http://terminology.hl7.org/CodeSystem/flag-category",
+        "code": "clinical",
+        "display": "Clinical",
+    }
+    assert red["code"] == {
+        "coding": [{"system": RED_FLAG_SYSTEM, "code": "chest_pain"}],
+        "text": "Chest pain as well as the back pain",
+    }
+    assert red["period"] == {"start": "2025-03-05"}
+    assert "meta" not in red
+
+
+def test_persistence_flag_keeps_its_reason_and_is_tagged_acknowledged() -> None:
+    persistence = resources(make_bundle(), "Flag")[1]
+    assert persistence["status"] == "active"
+    assert persistence["code"]["text"] == "Symptoms for 18 days since 2 Mar"
+    assert persistence["code"]["coding"] == [{"system": TRACKER_RULE_SYSTEM, "code": "persistence"}]
+    assert persistence["period"] == {"start": "2025-03-02"}
+    assert persistence["meta"]["tag"][0]["code"] == "acknowledged"
+
+
+def test_unknown_flag_code_is_refused() -> None:
+    typo = FlagSummary(code="chest_pian", text="Chest pain", start=date(2025, 3, 5))
+    with pytest.raises(ValueError, match="chest_pian"):
+        build_bundle(data=make_data(), flags=[typo], generated_at=GENERATED_AT)
+
+
+# Privacy
+
+
+def test_patient_is_a_pseudonym_with_birth_year_only() -> None:
+    patient = resources(make_bundle(), "Patient")[0]
+    assert patient["id"].startswith("patient-")
+    assert patient["id"] != "patient-alice"
+    assert patient == {
+        "resourceType": "Patient",
+        "id": patient["id"],
+        "gender": "female",
+        "birthDate": "1980",
+    }
+
+
+def test_patient_without_a_profile_has_no_birth_date_or_gender() -> None:
+    patient = resources(make_bundle(profile={"username": "alice", "time_zone": "UTC"}), "Patient")
+    assert patient[0] == {"resourceType": "Patient", "id": patient[0]["id"]}
+
+
+def test_pseudonym_differs_between_patients() -> None:
+    alice = resources(make_bundle(), "Patient")[0]["id"]
+    charlie = resources(make_bundle(profile={"username": "charlie", "time_zone": "UTC"}), "Patient")
+    assert alice != charlie[0]["id"]
+
+
+def test_no_username_email_or_free_text_in_bundle() -> None:
+    text = json.dumps(make_bundle())
+    for private in ("alice", "example.org", NOTES, ACTIVITY, TRIGGER_OTHER, "Jo Bloggs", "Elm"):
+        assert private not in text
+
+
+# Stability
+
+
+def test_same_input_gives_the_same_bundle() -> None:
+    assert make_bundle() == make_bundle()
+
+
+def test_re_export_later_keeps_every_entry_id() -> None:
+    first = make_bundle()
+    later = build_bundle(
+        data=make_data(), flags=FLAGS, generated_at=GENERATED_AT + timedelta(days=1)
+    )
+    assert first["id"] != later["id"]
+    assert [e["fullUrl"] for e in first["entry"]] == [e["fullUrl"] for e in later["entry"]]
+    assert first["entry"] == later["entry"]
+
+
+# From the database
+
+
+@pytest.mark.django_db
+def test_export_data_of_a_real_patient_makes_a_valid_bundle(alice) -> None:
+    PatientProfile.objects.create(user=alice, year_of_birth=1975)
+    Episode.objects.create(
+        patient=alice,
+        started_at=datetime(2025, 3, 2, 9, tzinfo=UTC),
+        ended_at=datetime(2025, 3, 2, 10, tzinfo=UTC),
+        severity=6,
+        notes=NOTES,
+    )
+    Episode.objects.create(
+        patient=alice, started_at=datetime(2025, 3, 4, 9, tzinfo=UTC), severity=7
+    )
+    CheckIn.objects.create(patient=alice, day=date(2025, 3, 3), worst_severity=3)
+    Drink.objects.create(patient=alice, day=date(2025, 3, 3), amount_ml=500)
+    Drink.objects.create(patient=alice, day=date(2025, 3, 3), amount_ml=250)
+
+    bundle = build_bundle(data=export_data(patient=alice), flags=FLAGS, generated_at=GENERATED_AT)
+
+    validate_bundle(bundle)
+    assert len(pain_observations(bundle)) == 3
+    assert [o["valueQuantity"]["value"] for o in fluid_observations(bundle)] == [750]
+    assert resources(bundle, "Patient")[0]["birthDate"] == "1975"
+    text = json.dumps(bundle)
+    for private in (alice.username, alice.email, NOTES):
+        assert private not in text
