@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from clinic.access import clinician_profile
 from portal.models import User
 from portal.roles import CLINICIANS, CONTENT_EDITORS
 
@@ -36,3 +37,6 @@ class Command(BaseCommand):
             user.save()
             user.groups.set(Group.objects.filter(name__in=groups))
             self.stdout.write(f"  {username:<10} password: {password}")
+            if CLINICIANS in groups:
+                code = clinician_profile(clinician=user).display_code
+                self.stdout.write(f"  {'':<10} share code: {code} (a patient enters it on Sharing)")
