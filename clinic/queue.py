@@ -128,7 +128,17 @@ def _status(
 def _explain(status: PatientStatus, *, viewer_zone: ZoneInfo) -> None:
     """Fill in the rank and the plain reasons shown on the queue."""
     ranks = [Rank.NONE]
+    latest: dict[str, OpenRedFlag] = {}
+    times: dict[str, int] = defaultdict(int)
     for open_flag in status.open_red_flags:
+        times[open_flag.code] += 1
+        if (
+            open_flag.code not in latest
+            or open_flag.answered_at > latest[open_flag.code].answered_at
+        ):
+            latest[open_flag.code] = open_flag
+    # One reason per question, with its latest answer, in the order of the open flags.
+    for open_flag in sorted(latest.values(), key=lambda f: (-f.flag.tier, f.answered_at)):
         tier = open_flag.flag.tier
         if tier == rules.Tier.EMERGENCY:
             ranks.append(Rank.EMERGENCY)
@@ -136,10 +146,13 @@ def _explain(status: PatientStatus, *, viewer_zone: ZoneInfo) -> None:
             ranks.append(Rank.URGENT)
         else:
             ranks.append(Rank.PROMPT)
-        status.reasons.append(
-            _("answered yes: %(question)s, %(when)s")
-            % {"question": open_flag.flag.text, "when": _when(open_flag.answered_at, viewer_zone)}
-        )
+        reason = _("answered yes: %(question)s, %(when)s") % {
+            "question": open_flag.flag.text,
+            "when": _when(open_flag.answered_at, viewer_zone),
+        }
+        if times[open_flag.code] > 1:
+            reason += " " + _("(%(count)s times)") % {"count": times[open_flag.code]}
+        status.reasons.append(reason)
     if status.persistence:
         run = status.run
         since = formats.date_format(run.first, "j M")

@@ -132,8 +132,11 @@ def new_code(request: HttpRequest) -> HttpResponse:
 def _range(
     request: HttpRequest, patient: User
 ) -> tuple[DateRangeForm, datetime.date, datetime.date]:
-    form = DateRangeForm(request.GET or None, today=local_today(patient.zone))
+    today = local_today(patient.zone)
+    form = DateRangeForm(request.GET or None, today=today)
     since, until = form.dates()
+    if not form.is_bound:
+        form = DateRangeForm(initial={"since": since, "until": until}, today=today)
     return form, since, until
 
 

@@ -255,3 +255,12 @@ def test_the_summary_is_one_printable_page(alice, bob, bob_client):
     assert "symptoms for 16 days since" in content
     assert "worst 7/10" in content
     assert AuditEvent.objects.get().action == "summary"
+
+
+def test_the_same_question_answered_twice_is_one_reason_with_a_count(alice, bob, bob_client):
+    shares_with(alice, bob)
+    RedFlagAnswer.objects.create(patient=alice, code="fever")
+    RedFlagAnswer.objects.create(patient=alice, code="fever")
+    (status,) = bob_client.get(QUEUE).context["page"].object_list
+    assert len(status.reasons) == 1
+    assert status.reasons[0].endswith("(2 times)")
