@@ -84,7 +84,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
     """List who looked at or downloaded the patient's data, and when."""
     events = AuditEvent.objects.filter(patient=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "clinic/access_log.html", {"page": page})
+    seen = Acknowledgement.objects.filter(patient=request.user).select_related(
+        "clinician", "red_flag"
+    )[:50]
+    return render(request, "clinic/access_log.html", {"page": page, "seen": seen})
 
 
 # The clinician's side

@@ -212,6 +212,7 @@ def test_the_patient_sees_who_looked_and_that_a_flag_was_seen(alice, bob, bob_cl
     log = client_for(alice).get(reverse("clinic:access_log")).content.decode()
     assert "Viewed your log" in log
     assert "Marked a flag as seen" in log
+    assert "saw your answer “A high temperature" in log
     advice = client_for(alice).get(reverse("tracker:advice")).content.decode()
     assert "bob saw this" in advice
 
