@@ -3,7 +3,6 @@
 import datetime
 import uuid
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -57,12 +56,7 @@ HISTORY_PAGE_SIZE = 20
 
 def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Require a signed-in person and keep their health data out of every cache."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        return view(request, *args, **kwargs)
-
-    return login_required(never_cache(wrapper))
+    return login_required(never_cache(view))
 
 
 def once(*, request: HttpRequest, key: uuid.UUID, write: Callable[[], str]) -> tuple[str, bool]:
