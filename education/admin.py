@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -167,3 +168,18 @@ class ArticleDueForReviewAdmin(ArticleAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).overdue_for_review(today=timezone.localdate())
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:  # noqa: E501
+        # The history is kept on Article itself; this list is only a filtered view of it.
+        return redirect("admin:education_article_history", object_id)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:  # noqa: E501
+        return redirect("admin:education_article_simple_history", object_id, version_id)
