@@ -10,7 +10,6 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -37,6 +36,7 @@ from tracker.dashboard import (
     patient_profile,
 )
 from tracker.models import Acknowledgement, CheckIn, Drink, RedFlagAnswer
+from tracker.views import download
 
 QUEUE_PAGE_SIZE = 25
 
@@ -294,12 +294,6 @@ def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @clinician_page
 def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
@@ -310,7 +304,7 @@ def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
         action=AuditEvent.Action.EXPORT_CSV,
         detail=f"{since} to {until}",
     )
-    return _download(
+    return download(
         exports.export_csv_zip(patient=patient, since=since, until=until),
         filename=f"patient-{patient.pk}-{since}-{until}-csv.zip",
         content_type="application/zip",
@@ -333,7 +327,7 @@ def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
         action=AuditEvent.Action.EXPORT_FHIR,
         detail=f"{since} to {until}",
     )
-    return _download(
+    return download(
         json.dumps(bundle, indent=2, ensure_ascii=False).encode(),
         filename=f"patient-{patient.pk}-{since}-{until}-fhir.json",
         content_type="application/fhir+json",

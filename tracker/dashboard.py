@@ -247,13 +247,7 @@ def build_summary(
         today=today,
         since=flag_since,
     )
-    target_ml = rules.effective_target_ml(
-        own_target_ml=profile.own_target_ml,
-        limit_fluids=profile.limit_fluids,
-        sex=profile.sex or None,
-        pregnant=profile.pregnant,
-        breastfeeding=profile.breastfeeding,
-    )
+    target_ml = profile.target_ml
     hydration_days = {
         day: (
             total,

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tracker.rules import RED_FLAGS_BY_CODE
+from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml
 
 # How far in the future a start time may be, to allow for clocks that disagree a little.
 FUTURE_START_TOLERANCE = datetime.timedelta(minutes=10)
@@ -73,6 +73,17 @@ class PatientProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+    @property
+    def target_ml(self) -> int | None:
+        """Return the daily drinks target to show, or None when fluids are to be limited."""
+        return effective_target_ml(
+            own_target_ml=self.own_target_ml,
+            limit_fluids=self.limit_fluids,
+            sex=self.sex or None,
+            pregnant=self.pregnant,
+            breastfeeding=self.breastfeeding,
+        )
 
 
 class Episode(models.Model):

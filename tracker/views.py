@@ -276,13 +276,7 @@ def hydration_day(request: HttpRequest, day: datetime.date | None = None) -> Htt
     profile = patient_profile(request.user)
     drinks = list(Drink.objects.filter(patient=request.user, day=day).order_by("logged_at", "id"))
     total = sum(drink.amount_ml for drink in drinks)
-    target = rules.effective_target_ml(
-        own_target_ml=profile.own_target_ml,
-        limit_fluids=profile.limit_fluids,
-        sex=profile.sex or None,
-        pregnant=profile.pregnant,
-        breastfeeding=profile.breastfeeding,
-    )
+    target = profile.target_ml
     marked = HydrationDay.objects.filter(patient=request.user, day=day, complete=True).exists()
     return render(
         request,
@@ -437,7 +431,8 @@ def your_data(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+def download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """Send bytes as a file to save."""
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
@@ -446,7 +441,7 @@ def _download(content: bytes, *, filename: str, content_type: str) -> HttpRespon
 @patient_page
 def export_json(request: HttpRequest) -> HttpResponse:
     today = local_today(request.user.zone)
-    return _download(
+    return download(
         exports.export_json(patient=request.user),
         filename=f"back-cramp-log-{today}.json",
         content_type="application/json",
@@ -456,7 +451,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 @patient_page
 def export_csv(request: HttpRequest) -> HttpResponse:
     today = local_today(request.user.zone)
-    return _download(
+    return download(
         exports.export_csv_zip(patient=request.user),
         filename=f"back-cramp-log-{today}-csv.zip",
         content_type="application/zip",
