@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic.models import ClinicianNote, ClinicianProfile
 from portal.models import User
 from portal.roles import CLINICIANS
-from tracker.forms import DateInput
+from tracker.forms import DayField
 
 MAX_RANGE_DAYS = 366
 NO_MATCH = _(
@@ -79,8 +79,8 @@ class NoteForm(forms.ModelForm):
 
 
 class DateRangeForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=DateInput, required=False)
-    until = forms.DateField(label=_("To"), widget=DateInput, required=False)
+    since = DayField(label=_("From"), required=False)
+    until = DayField(label=_("To"), required=False)
 
     def __init__(self, *args: object, today: datetime.date, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

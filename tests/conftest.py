@@ -51,6 +51,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
 
 
+@pytest.fixture
+def midday(monkeypatch) -> datetime.datetime:
+    """Pin the clock at 12:00 UTC today, so "an episode at 09:00 today" is always in the past."""
+    pinned = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: pinned)
+    return pinned
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """Hash test passwords cheaply: production's slow hasher would dominate the run's time."""

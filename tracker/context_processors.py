@@ -2,6 +2,7 @@ import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from tracker import rules
 from tracker.models import RedFlagAnswer
@@ -28,8 +29,11 @@ def red_flag_banner(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    # A pregnancy answer was only asked of someone pregnant, so it counts as given.
-    tiers = rules.advice_tiers(recent_red_flag_codes(user), pregnant=True)
-    return {
-        "red_flag_banner": [(tier, flags) for tier, flags in tiers if tier >= rules.Tier.URGENT]
-    }
+
+    def banner() -> list[tuple[rules.Tier, list[rules.RedFlag]]]:
+        # A pregnancy answer was only asked of someone pregnant, so it counts as given.
+        tiers = rules.advice_tiers(recent_red_flag_codes(user), pregnant=True)
+        return [(tier, flags) for tier, flags in tiers if tier >= rules.Tier.URGENT]
+
+    # Read only if the page shows the banner: the advice page, which shows it all, does not.
+    return {"red_flag_banner": SimpleLazyObject(banner)}

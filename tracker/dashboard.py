@@ -85,18 +85,31 @@ def day_start(day: datetime.date, zone: ZoneInfo) -> datetime.datetime:
 
 
 def episodes_overlapping(
-    *, patient: User, since: datetime.date, until: datetime.date, zone: ZoneInfo
+    *,
+    patient: User,
+    since: datetime.date | None,
+    until: datetime.date | None,
+    zone: ZoneInfo,
 ) -> QuerySet[Episode]:
     """Return the patient's episodes that overlap the local days since..until, both included.
 
-    The three branches each use an index on (patient, started_at) or (patient, ended_at), so
-    only the window's rows are read however long the history is.
+    None leaves that end of the range open. An episode starting inside the range counts even
+    with zero length (it happened on its start day, as in rules.episode_local_days); one still
+    going lasts until now. With both ends set, each branch uses an index on (patient,
+    started_at) or (patient, ended_at), so only the range's rows are read.
     """
-    start = day_start(since, zone)
-    end = day_start(until + datetime.timedelta(days=1), zone)
-    return Episode.objects.filter(patient=patient, started_at__lt=end).filter(
-        Q(started_at__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gt=start)
-    )
+    episodes = Episode.objects.filter(patient=patient)
+    if until is not None:
+        episodes = episodes.filter(
+            started_at__lt=day_start(until + datetime.timedelta(days=1), zone)
+        )
+    if since is not None:
+        start = day_start(since, zone)
+        overlaps = Q(started_at__gte=start) | Q(ended_at__gt=start)
+        if start < timezone.now():
+            overlaps |= Q(ended_at__isnull=True)
+        episodes = episodes.filter(overlaps)
+    return episodes
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import User
+from tracker.dashboard import day_start, episodes_overlapping
 from tracker.models import (
     CheckIn,
     Drink,
@@ -50,19 +51,6 @@ Row = list[object]
 Table = tuple[list[str], list[Row]]
 
 
-def _local_day_bounds(
-    *, zone: ZoneInfo, since: date | None, until: date | None
-) -> tuple[datetime | None, datetime | None]:
-    """Return the UTC instants [start, end) covering the local days since..until inclusive."""
-    start = end = None
-    if since is not None:
-        start = datetime.combine(since, time.min, tzinfo=zone).astimezone(UTC)
-    if until is not None:
-        # The next local midnight, not until + 24 hours: a DST day is 23 or 25 hours long.
-        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
-    return start, end
-
-
 def _utc(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
 
@@ -76,19 +64,10 @@ def _day(value: date | None) -> str | None:
 
 
 def _episodes(
-    *, patient: User, start: datetime | None, end: datetime | None, now: datetime
+    *, patient: User, since: date | None, until: date | None, zone: ZoneInfo
 ) -> list[Episode]:
-    """Return the patient's episodes overlapping [start, end), children prefetched."""
-    episodes = Episode.objects.filter(patient=patient)
-    if end is not None:
-        episodes = episodes.filter(started_at__lt=end)
-    if start is not None:
-        # Starting inside the range counts even with zero length: it happened on its start day,
-        # as rules.episode_local_days has it. An ongoing episode lasts until now.
-        overlaps = Q(ended_at__gt=start) | Q(started_at__gte=start)
-        if start < now:
-            overlaps |= Q(ended_at__isnull=True)
-        episodes = episodes.filter(overlaps)
+    """Return the patient's episodes overlapping the local days, children prefetched."""
+    episodes = episodes_overlapping(patient=patient, since=since, until=until, zone=zone)
     return list(
         episodes.order_by("started_at", "id").prefetch_related(
             # Ordered by id so that the export lists them in the order the patient entered them.
@@ -150,13 +129,12 @@ def export_data(
         raise ValueError(f"since ({since}) is after until ({until})")
     now = timezone.now()
     zone = patient.zone
-    start, end = _local_day_bounds(zone=zone, since=since, until=until)
-
     answered = Q()
-    if start is not None:
-        answered &= Q(answered_at__gte=start)
-    if end is not None:
-        answered &= Q(answered_at__lt=end)
+    if since is not None:
+        answered &= Q(answered_at__gte=day_start(since, zone))
+    if until is not None:
+        # The next local midnight, not until + 24 hours: a DST day is 23 or 25 hours long.
+        answered &= Q(answered_at__lt=day_start(until + timedelta(days=1), zone))
     on_day = Q()
     if since is not None:
         on_day &= Q(day__gte=since)
@@ -164,7 +142,7 @@ def export_data(
         on_day &= Q(day__lte=until)
 
     profile = PatientProfile.objects.filter(user=patient).first()
-    episodes = _episodes(patient=patient, start=start, end=end, now=now)
+    episodes = _episodes(patient=patient, since=since, until=until, zone=zone)
     answers = RedFlagAnswer.objects.filter(answered, patient=patient).order_by("answered_at", "id")
     checkins = CheckIn.objects.filter(on_day, patient=patient).order_by("day")
     drinks = Drink.objects.filter(on_day, patient=patient).order_by("day", "logged_at", "id")

@@ -68,6 +68,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class DayField(forms.DateField):
+    """A calendar date in a plausible range, shown as a date picker.
+
+    The range keeps every date convertible to an instant in any time zone (1 January of year 1
+    east of UTC is not), and catches typing slips such as 0202 for 2022.
+    """
+
+    widget = DateInput
+    first = datetime.date(1900, 1, 1)
+    last = datetime.date(2100, 12, 31)
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        if value is not None and not self.first <= value <= self.last:
+            raise ValidationError(
+                _("Please enter a date between 1900 and 2100."), code="implausible_date"
+            )
+
+
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
@@ -112,10 +131,10 @@ EFFECT_CHOICES = [
 class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
     """Log or edit one episode, with where it hurt, what set it off and what helped."""
 
-    start_date = forms.DateField(label=_("Date it started"), widget=DateInput)
+    start_date = DayField(label=_("Date it started"))
     start_time = forms.TimeField(label=_("Time it started"), widget=TimeInput)
     still_going = forms.BooleanField(label=_("It's still going"), required=False)
-    end_date = forms.DateField(label=_("Date it stopped"), widget=DateInput, required=False)
+    end_date = DayField(label=_("Date it stopped"), required=False)
     end_time = forms.TimeField(label=_("Time it stopped"), widget=TimeInput, required=False)
     severity = forms.TypedChoiceField(
         label=_("How bad was it at its worst?"),
@@ -307,21 +326,10 @@ def checkin_choices() -> list[tuple[int, str]]:
     return [(0, _("No back symptoms today")), *choices[1:]]
 
 
-class CheckInForm(forms.ModelForm):
-    """The day's summary, so days without symptoms are known rather than guessed."""
+class PastDayForm(forms.ModelForm):
+    """A form whose `day` is a local date in the patient's zone, today or earlier."""
 
-    day = forms.DateField(label=_("Day"), widget=DateInput)
-    worst_severity = forms.TypedChoiceField(
-        label=_("How was your back?"),
-        help_text=_("If you had pain, pick the worst it got."),
-        choices=checkin_choices,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-
-    class Meta:
-        model = CheckIn
-        fields = ["day", "worst_severity"]
+    future_day_message = _("That day has not come yet.")
 
     def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -330,12 +338,31 @@ class CheckInForm(forms.ModelForm):
     def clean_day(self) -> datetime.date:
         day = self.cleaned_data["day"]
         if day > local_now(self.zone).date():
-            raise ValidationError(_("You cannot check in for a day that has not come yet."))
+            raise ValidationError(self.future_day_message)
         return day
 
 
-class DrinkForm(SubmissionKeyForm, forms.ModelForm):
-    day = forms.DateField(label=_("Day"), widget=DateInput)
+class CheckInForm(PastDayForm):
+    """The day's summary, so days without symptoms are known rather than guessed."""
+
+    day = DayField(label=_("Day"))
+    worst_severity = forms.TypedChoiceField(
+        label=_("How was your back?"),
+        help_text=_("If you had pain, pick the worst it got."),
+        choices=checkin_choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+    future_day_message = _("You cannot check in for a day that has not come yet.")
+
+    class Meta:
+        model = CheckIn
+        fields = ["day", "worst_severity"]
+
+
+class DrinkForm(SubmissionKeyForm, PastDayForm):
+    day = DayField(label=_("Day"))
     amount_ml = forms.IntegerField(
         label=_("Amount (ml)"),
         help_text=_("A mug or glass is about 200 to 250 ml; a small bottle is 500 ml."),
@@ -346,18 +373,13 @@ class DrinkForm(SubmissionKeyForm, forms.ModelForm):
         model = Drink
         fields = ["day", "amount_ml"]
 
+    future_day_message = _("You cannot log a drink for a day that has not come yet.")
+
     def __init__(self, *args: object, zone: ZoneInfo, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.zone = zone
+        super().__init__(*args, zone=zone, **kwargs)
         if self.instance.pk is not None:
             # Changing a drink twice changes it to the same thing: no key is needed.
             del self.fields["submission_key"]
-
-    def clean_day(self) -> datetime.date:
-        day = self.cleaned_data["day"]
-        if day > local_now(self.zone).date():
-            raise ValidationError(_("You cannot log a drink for a day that has not come yet."))
-        return day
 
     def clean_amount_ml(self) -> int:
         amount = self.cleaned_data["amount_ml"]
@@ -432,8 +454,8 @@ class TrackerSettingsForm(forms.ModelForm):
 
 
 class HistoryFilterForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=DateInput, required=False)
-    until = forms.DateField(label=_("To"), widget=DateInput, required=False)
+    since = DayField(label=_("From"), required=False)
+    until = DayField(label=_("To"), required=False)
     trigger = forms.ChoiceField(
         label=_("Trigger"), choices=[("", _("Any trigger")), *Trigger.choices], required=False
     )

@@ -225,10 +225,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
         if since or until:
             episodes = episodes_overlapping(
-                patient=request.user,
-                since=since or datetime.date.min,
-                until=until or local_today(zone),
-                zone=zone,
+                patient=request.user, since=since, until=until, zone=zone
             )
         if form.cleaned_data["trigger"]:
             episodes = episodes.filter(triggers__code=form.cleaned_data["trigger"])

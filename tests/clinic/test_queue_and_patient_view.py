@@ -16,6 +16,9 @@ from tests.conftest import client_for, make_user
 from tracker.dashboard import local_today
 from tracker.models import Acknowledgement, CheckIn, Drink, Episode, RedFlagAnswer
 
+# Episodes are logged at fixed times today; a pinned clock keeps them in the past.
+pytestmark = pytest.mark.usefixtures("midday")
+
 QUEUE = reverse("clinic:queue")
 UTC = zoneinfo.ZoneInfo("UTC")
 
@@ -64,6 +67,11 @@ def test_the_queue_puts_emergency_then_urgent_then_persistence_then_prompts_then
         shares_with(patient, bob)
     daily_episodes(quiet_old, days=1, ending_days_ago=20)
     daily_episodes(quiet_new, days=1, ending_days_ago=1)
+    # "Last logged" is when the entry was made, so say when each was.
+    for patient, days_ago in ((quiet_old, 20), (quiet_new, 1)):
+        Episode.objects.filter(patient=patient).update(
+            created_at=timezone.now() - datetime.timedelta(days=days_ago)
+        )
     daily_episodes(prompt, days=3, severity=8)
     daily_episodes(persistent, days=16)
     RedFlagAnswer.objects.create(patient=urgent, code="fever")

@@ -20,6 +20,9 @@ from tracker.models import (
     ReliefTried,
 )
 
+# Episodes are logged at fixed times today; a pinned clock keeps them in the past.
+pytestmark = pytest.mark.usefixtures("midday")
+
 DASHBOARD = reverse("tracker:dashboard")
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 

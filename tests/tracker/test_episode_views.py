@@ -137,6 +137,8 @@ def test_a_time_the_spring_clock_change_skipped_is_refused(alice, alice_client):
             "None that I can think of",
         ),
         ({"start_date": "2025-02-30"}, "start_date", "Enter a valid date"),
+        ({"start_date": "0001-01-01"}, "start_date", "between 1900 and 2100"),
+        ({"end_date": "2101-01-01"}, "end_date", "between 1900 and 2100"),
         ({"start_time": "25:00"}, "start_time", "Enter a valid time"),
         ({"end_date": None, "end_time": None}, "end_time", "tick “It's still going”"),
         ({"still_going": "on"}, "still_going", "Please clear one of them"),

@@ -70,6 +70,29 @@ def test_history_filters_by_local_date_range(alice_ny):
     assert listed(client.get(HISTORY, {"until": "2026-03-01"})) == [late.pk]
 
 
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "Pacific/Kiritimati", "America/New_York"])
+@pytest.mark.parametrize("params", [{"until": "2026-03-01"}, {"since": "1900-01-01"}])
+def test_an_open_ended_range_works_in_every_zone(alice_ny, zone, params):
+    # An open end once became date.min, which overflowed for zones east of UTC.
+    alice_ny.time_zone = zone
+    alice_ny.save()
+    episode = episode_at(alice_ny, "2026-02-01T08:00")
+    response = client_for(alice_ny).get(HISTORY, params)
+    assert response.status_code == 200
+    assert listed(response) == [episode.pk]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01"])
+def test_an_implausible_date_is_explained_not_a_server_error(alice_ny, day):
+    alice_ny.time_zone = "Asia/Tokyo"
+    alice_ny.save()
+    episode = episode_at(alice_ny, "2026-02-01T08:00")
+    response = client_for(alice_ny).get(HISTORY, {"since": day, "until": day})
+    assert response.status_code == 200
+    assert "between 1900 and 2100" in response.context["form"].errors["since"][0]
+    assert listed(response) == [episode.pk]
+
+
 def test_history_filters_by_trigger(alice_ny):
     cold = episode_at(alice_ny, "2026-03-01T08:00", trigger="cold")
     episode_at(alice_ny, "2026-03-02T08:00", trigger="stress")
