@@ -1,0 +1,103 @@
+"""Journeys 2 and 3: a new patient signs up and logs an episode by keyboard; then drinks,
+the dashboard and their data."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.models import User
+from tests.conftest import PASSWORD
+from tracker.models import Episode
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
+    page = web.page
+    web.goto("/")
+    page.get_by_role("link", name="Start a symptom diary").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
+    # The browser's own zone (the context runs in New York) is suggested; she sets her own.
+    zone = page.get_by_label("Time zone")
+    expect(zone).to_have_value("America/New_York")
+    web.check()
+
+    page.get_by_label("Username").fill("nadia")
+    page.get_by_label("Email").fill("nadia@example.org")
+    zone.fill("Europe/London")
+    page.get_by_role("textbox", name=re.compile(r"^Password\W*$")).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD + "typo")
+    page.get_by_role("button", name="Create my account").click()
+    # The error is announced: a summary in an alert, and the field describes its own error.
+    expect(page.get_by_role("alert")).to_contain_text("Nothing has been saved yet")
+    confirmation = page.get_by_label("Password confirmation")
+    expect(confirmation).to_have_attribute("aria-invalid", "true")
+    expect(confirmation).to_have_accessible_description(re.compile("didn.t match"))
+    expect(page.get_by_label("Username")).to_have_value("nadia")  # nothing typed is lost
+    web.check()
+    page.get_by_role("textbox", name=re.compile(r"^Password\W*$")).fill(PASSWORD)
+    confirmation.fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+    assert User.objects.get(username="nadia").time_zone == "Europe/London"
+    web.check()
+
+    # From here on, the keyboard only.
+    web.tab_to(page.get_by_role("link", name="Log an episode"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log an episode")
+    web.check(screenshot="episode-form")
+    web.assert_focus_follows_reading_order()
+
+    page.evaluate("() => document.activeElement.blur()")
+    web.tab_to(page.get_by_role("checkbox", name="It's still going"))
+    page.keyboard.press("Space")
+    web.tab_to(page.get_by_role("radio", name="0:", exact=False).first)
+    for _ in range(7):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name=re.compile("^7:"))).to_be_checked()
+
+    web.tab_to(page.get_by_label("Lower back"))
+    page.keyboard.type("Left")
+    expect(page.get_by_label("Lower back")).to_have_value("left")
+
+    web.tab_to(page.get_by_role("checkbox", name="Heavy lifting"))
+    page.keyboard.press("Space")
+    web.tab_to(page.get_by_role("checkbox", name="A sudden twist or jerk"))
+    page.keyboard.press("Space")
+
+    web.tab_to(page.get_by_label("Heat"))
+    page.keyboard.type("Much")
+    expect(page.get_by_label("Heat")).to_have_value("2")
+
+    web.tab_to(page.get_by_label("Notes"))
+    page.keyboard.type("Bent down to lift a box of books.")
+
+    web.tab_to(page.get_by_role("checkbox", name=re.compile("^Numbness or tingling around")))
+    page.keyboard.press("Space")
+
+    web.tab_to(page.get_by_role("button", name="Save episode"))
+    page.keyboard.press("Enter")
+
+    # The emergency advice comes first, before anything else, even the "saved" message.
+    expect(page.get_by_role("heading", level=1)).to_have_text("What to do now")
+    headings = page.get_by_role("main").get_by_role("heading")
+    expect(headings.nth(1)).to_have_text("Call 999 or go to A&E now")
+    assert page.evaluate(
+        """() => {
+            const advice = document.querySelector('.tier-emergency');
+            const saved = [...document.querySelectorAll('[role=status]')]
+                .find(el => el.innerText.includes('saved'));
+            return Boolean(saved) &&
+                Boolean(advice.compareDocumentPosition(saved) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }"""
+    ), "the emergency advice must come before the saved message"
+    web.check()
+
+    episode = Episode.objects.get(patient__username="nadia")
+    assert episode.severity == 7
+    assert episode.ended_at is None
+    assert {t.code for t in episode.triggers.all()} == {"heavy_lifting", "sudden_twist"}
+    assert {(r.code, r.effect) for r in episode.relief.all()} == {("heat", 2)}
+    assert episode.notes == "Bent down to lift a box of books."
