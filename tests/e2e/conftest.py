@@ -20,6 +20,7 @@ from django.conf import settings
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from django.test.utils import modify_settings
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls that tests make
 # to arrange data are still plain synchronous calls on that thread.
@@ -163,6 +164,15 @@ class Browser:
         original = self.page.viewport_size
         self.page.set_viewport_size({"width": width, "height": 800})
         try:
+            # Charts redraw for the new width on the next animation frames: allow them a second.
+            try:
+                self.page.wait_for_function(
+                    "() => document.documentElement.scrollWidth <= "
+                    "document.documentElement.clientWidth",
+                    timeout=1000,
+                )
+            except PlaywrightTimeoutError:
+                pass  # reported below, with the elements that stick out
             overflow = self.page.evaluate(
                 """() => {
                     const doc = document.documentElement;
@@ -279,18 +289,17 @@ document.addEventListener('securitypolicyviolation', (e) => {
 UNAUDITED = re.compile(r"^/(admin/|tracker/your-data/.+\.(json|zip)$)")
 
 
-@pytest.fixture
-def web(chromium, live_server, request) -> Iterator[Browser]:
+def _open(chromium, base_url: str, name: str) -> tuple[Browser, object]:
     context = chromium.new_context(
         viewport=DESKTOP,
-        base_url=live_server.url,
+        base_url=base_url,
         accept_downloads=True,
         locale="en-GB",
         timezone_id="America/New_York",
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    browser = Browser(page=page, base_url=live_server.url, name=request.node.name)
+    browser = Browser(page=page, base_url=base_url, name=name)
 
     def on_console(message) -> None:
         if message.type == "error" and message.location.get("url") not in browser.expected_errors:
@@ -314,12 +323,32 @@ def web(chromium, live_server, request) -> Iterator[Browser]:
     page.on("pageerror", lambda error: browser.problems.append(f"page error: {error}"))
     page.on("framenavigated", on_navigated)
     page.on("response", on_response)
+    return browser, context
+
+
+@pytest.fixture
+def open_browser(chromium, live_server, request) -> Iterator:
+    """Open a fresh browser (its own cookies) for each person in a test; all are checked."""
+    opened = []
+
+    def open_one() -> Browser:
+        browser, context = _open(chromium, live_server.url, request.node.name)
+        opened.append((browser, context))
+        return browser
+
     try:
-        yield browser
+        yield open_one
         call = getattr(request.node, "rep_call", None)
-        browser.assert_clean(test_passed=bool(call and call.passed))
+        for browser, _ in opened:
+            browser.assert_clean(test_passed=bool(call and call.passed))
     finally:
-        context.close()
+        for _, context in opened:
+            context.close()
+
+
+@pytest.fixture
+def web(open_browser) -> Browser:
+    return open_browser()
 
 
 def log_in(web: Browser, username: str, password: str) -> None:
@@ -328,4 +357,5 @@ def log_in(web: Browser, username: str, password: str) -> None:
     web.page.get_by_label("Username").fill(username)
     web.page.get_by_label("Password").fill(password)
     web.page.get_by_role("button", name="Log in").click()
-    web.page.wait_for_load_state()
+    web.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    web.check()

@@ -1,14 +1,18 @@
 """Journeys 2 and 3: a new patient signs up and logs an episode by keyboard; then drinks,
 the dashboard and their data."""
 
+import datetime
+import json
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.models import User
-from tests.conftest import PASSWORD
-from tracker.models import Episode
+from tests.conftest import PASSWORD, make_user
+from tests.e2e.conftest import log_in
+from tracker.models import Episode, HydrationDay
 
 pytestmark = pytest.mark.e2e
 
@@ -101,3 +105,62 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
     assert {t.code for t in episode.triggers.all()} == {"heavy_lifting", "sudden_twist"}
     assert {(r.code, r.effect) for r in episode.relief.all()} == {("heat", 2)}
     assert episode.notes == "Bent down to lift a box of books."
+
+
+def test_a_patient_logs_drinks_sees_the_chart_and_its_table_and_downloads_their_data(web):
+    patient = make_user("alice")
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    Episode.objects.create(patient=patient, started_at=yesterday, ended_at=yesterday, severity=6)
+    page = web.page
+    log_in(web, "alice", PASSWORD)
+
+    page.get_by_role("link", name="Drinks", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today's drinks")
+    web.check()
+    page.get_by_role("button", name="+ a glass (200 ml)").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    page.get_by_role("button", name="+ a 500 ml bottle").click()
+    expect(page.get_by_role("status")).to_be_visible()
+
+    # A mistyped amount: the message is next to the field and the typed value is kept.
+    page.get_by_label("Other amount (ml)").fill("6000")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a drink")
+    amount = page.get_by_label("Amount (ml)")
+    expect(amount).to_have_value("6000")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_be_visible()
+    web.check()
+    expect(amount).to_have_accessible_description(re.compile("more than 5 litres in one go"))
+    amount.fill("300")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("main")).to_contain_text("1000 ml")
+    web.check()
+
+    page.get_by_role("button", name="I logged all my drinks today").click()
+    expect(page.get_by_role("button", name=re.compile("undo"))).to_be_visible()
+    assert HydrationDay.objects.get(patient=patient).complete
+    web.check()
+
+    # The dashboard's charts say what they are, and the same numbers are in a table.
+    page.get_by_role("link", name="Your tracker").click()
+    expect(page.get_by_role("img", name=re.compile("worst pain each day"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("drinks each day"))).to_be_visible()
+    page.get_by_text("Show these numbers as a table").click()
+    table = page.get_by_role("table", name=re.compile("Worst pain and drinks"))
+    expect(table).to_be_visible()
+    expect(table.get_by_role("row").nth(1)).to_contain_text("1000")
+    web.check(screenshot="dashboard")
+
+    # Their data, in both formats.
+    page.get_by_role("link", name="Your data").click()
+    web.check()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as JSON").click()
+    data = json.loads(download.value.path().read_text())
+    assert sum(drink["amount_ml"] for drink in data["drinks"]) == 1000
+    assert [episode["severity"] for episode in data["episodes"]] == [6]
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download as spreadsheets")).click()
+    assert download.value.suggested_filename.endswith(".zip")
+    assert download.value.path().read_bytes()[:2] == b"PK"

@@ -1,0 +1,99 @@
+"""Journey 4: a patient shares with a clinician, who sees her first, opens her timeline,
+acknowledges her flag and prints a summary; she stops sharing and the clinician is shut out."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from clinic.access import clinician_profile
+from clinic.models import CONSENT_VERSION, AuditEvent, Share
+from portal.roles import CLINICIANS
+from tests.conftest import PASSWORD, make_user
+from tests.e2e.conftest import ARTIFACTS, log_in
+from tracker.models import Acknowledgement, Episode, RedFlagAnswer
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
+    clinician = make_user("bob", groups=(CLINICIANS,))
+    clinician.first_name, clinician.last_name = "Bob", "Okafor"
+    clinician.save()
+    code = clinician_profile(clinician=clinician).share_code
+    alice = make_user("alice")
+    alice.first_name, alice.last_name = "Alice", "Moreau"
+    alice.save()
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    Episode.objects.create(patient=alice, started_at=yesterday, ended_at=yesterday, severity=5)
+    RedFlagAnswer.objects.create(patient=alice, code="fever")
+    # Another patient already shares, with nothing flagged: Alice must come above him.
+    calm = make_user("charlie")
+    Share.objects.create(patient=calm, clinician=clinician, consent_version=CONSENT_VERSION)
+
+    patient = open_browser()
+    log_in(patient, "alice", PASSWORD)
+    patient.page.get_by_role("link", name="Sharing", exact=True).click()
+    expect(patient.page.get_by_role("heading", level=1)).to_have_text("Sharing with a clinician")
+    patient.check()
+    patient.page.get_by_label("Your clinician's share code or e-mail address").fill(code)
+    patient.page.get_by_role("checkbox", name=re.compile("I agree to share my log")).check()
+    patient.page.get_by_role("button", name="Share my log").click()
+    expect(patient.page.get_by_role("status")).to_be_visible()
+    expect(patient.page.get_by_role("button", name=re.compile("Stop sharing"))).to_be_visible()
+    patient.check()
+
+    doctor = open_browser()
+    log_in(doctor, "bob", PASSWORD)
+    doctor.page.get_by_role("link", name="Your patients").click()
+    queue = doctor.page.get_by_role("table", name=re.compile("most urgent first"))
+    first = queue.get_by_role("row").nth(1)
+    expect(first.get_by_role("rowheader")).to_have_text("Alice Moreau")
+    expect(first).to_contain_text("Urgent")
+    expect(first).to_contain_text("high temperature")
+    expect(queue.get_by_role("row").nth(2).get_by_role("rowheader")).to_have_text("charlie")
+    doctor.check(screenshot="clinician-queue")
+
+    first.get_by_role("link", name="Alice Moreau").click()
+    expect(doctor.page.get_by_role("heading", name=re.compile("^Timeline"))).to_be_visible()
+    doctor.check()
+    doctor.page.get_by_role("button", name="Mark as seen").click()
+    expect(doctor.page.get_by_role("status")).to_be_visible()
+    assert Acknowledgement.objects.filter(
+        clinician=clinician, patient=alice, red_flag__isnull=False
+    ).exists()
+    doctor.check()
+
+    doctor.page.get_by_role("link", name="Printable summary").click()
+    expect(doctor.page.get_by_role("heading", level=1)).to_have_text(
+        "Pre-visit summary: Alice Moreau"
+    )
+    doctor.check()
+    # The Print button opens the browser's print dialog; record the call instead of a dialog.
+    doctor.page.evaluate("() => { window.printed = 0; window.print = () => window.printed++; }")
+    doctor.page.get_by_role("button", name="Print").click()
+    assert doctor.page.evaluate("() => window.printed") == 1
+    doctor.page.emulate_media(media="print")
+    expect(doctor.page.get_by_role("button", name="Print")).to_be_hidden()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    doctor.page.pdf(path=ARTIFACTS / "clinician-summary.pdf")
+    doctor.page.emulate_media(media="screen")
+    detail_path = f"/clinic/patients/{alice.pk}/"
+
+    # Alice sees who looked, then stops sharing.
+    patient.page.get_by_role("link", name="See who has looked at your data").click()
+    expect(patient.page.get_by_role("main")).to_contain_text("Bob Okafor")
+    patient.check()
+    patient.page.get_by_role("link", name="Sharing", exact=True).click()
+    patient.page.get_by_role("button", name=re.compile("Stop sharing")).click()
+    expect(patient.page.get_by_role("status")).to_contain_text("can no longer see your log")
+    patient.check()
+
+    doctor.goto(detail_path, status=404)
+    doctor.check()
+    doctor.page.get_by_role("link", name="Your patients").click()
+    expect(doctor.page.get_by_role("link", name="Alice Moreau")).to_have_count(0)
+    doctor.check()
+    assert AuditEvent.objects.filter(patient=alice, actor=clinician).exists()
