@@ -11,7 +11,7 @@ DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-not-a-secret
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_SECURE_SSL_REDIRECT=0 \
 	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: install run test lint format pytest check-deploy collectstatic clean
+.PHONY: install browser run test lint format pytest check-deploy collectstatic clean
 
 install: $(STAMPS)/python $(STAMPS)/node
 
@@ -22,6 +22,14 @@ $(STAMPS)/python: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@mkdir -p $(STAMPS) && touch $@
+
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the browser tests (needs root and apt)"; \
+		apt-get install -y --no-install-recommends chromium || \
+		{ apt-get update && apt-get install -y --no-install-recommends chromium; }; }
 
 $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -35,14 +43,15 @@ run: install
 	@echo "Serving http://127.0.0.1:8000 (Ctrl+C to stop)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: lint, check migrations, run the whole suite (SQLite unless DATABASE_URL is set).
-test: install lint
+## make test: lint, check migrations, run the whole suite, browser tests included (SQLite
+## unless DATABASE_URL is set). Screenshots and a JUnit report land in test-artifacts/.
+test: install browser lint
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) pytest
 
 # Tests run against collected, hashed static files, as production serves them.
 pytest: install collectstatic
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest --junitxml=test-artifacts/junit.xml $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .
@@ -62,3 +71,23 @@ collectstatic: install
 
 clean:
 	rm -rf $(VENV) node_modules $(STAMPS) staticfiles .pytest_cache .ruff_cache
+
+# --- Operations: backups and the load test (both need PostgreSQL; see docs/reliability.md) ---
+.PHONY: backup restore loadtest loadtest-restart
+
+## make backup [BACKUP_FILE=...]: pg_dump -Fc of DATABASE_URL (default backups/backcramp-<UTC time>.dump).
+backup:
+	scripts/backup.sh $(BACKUP_FILE)
+
+## make restore BACKUP_FILE=...: restore a backup into DATABASE_URL, after you type its name.
+restore:
+	@test -n "$(BACKUP_FILE)" || { echo "Usage: make restore BACKUP_FILE=backups/<file>.dump" >&2; exit 2; }
+	scripts/restore.sh "$(BACKUP_FILE)"
+
+## make loadtest: 50 patients for 60 s against gunicorn on a fresh PostgreSQL database.
+loadtest: install
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+## make loadtest-restart: the same, with PostgreSQL stopped and started again during the run.
+loadtest-restart: install
+	$(BIN)/python scripts/loadtest.py --restart-db $(LOADTEST_ARGS)

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal accounts")
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_role_groups, sender=self)
+
+
+def _ensure_role_groups(sender: AppConfig, using: str, **kwargs: object) -> None:
+    from portal.roles import ensure_role_groups
+
+    ensure_role_groups(using)

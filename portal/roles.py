@@ -1,6 +1,9 @@
 """The portal's roles. A role is a group that staff assign in the admin, never by signing up."""
 
-from django.contrib.auth.models import AnonymousUser
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 
 from portal.models import User
 
@@ -23,3 +26,25 @@ def is_clinician(user: User | AnonymousUser) -> bool:
 def is_content_editor(user: User | AnonymousUser) -> bool:
     """Say whether the user edits the article library."""
     return has_role(user, CONTENT_EDITORS)
+
+
+def ensure_role_groups(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make sure both role groups exist, and that content editors hold exactly the education
+    app's permissions except changing the revision history (which they may only view).
+
+    Runs after every `migrate` (and after a test flush), so a new education model's permissions
+    reach editors without a hand-written migration. The groups' permissions are defined here,
+    in code: changes made to them in the admin are put back at the next migrate.
+    """
+    # post_migrate reaches the portal before the education app, whose permissions a flushed
+    # database does not have yet: create them first (this does nothing if they exist).
+    create_permissions(apps.get_app_config("education"), verbosity=0, using=using)
+    Group.objects.using(using).get_or_create(name=CLINICIANS)
+    editors, _ = Group.objects.using(using).get_or_create(name=CONTENT_EDITORS)
+    editors.permissions.set(
+        Permission.objects.using(using)
+        .filter(content_type__app_label="education")
+        .exclude(
+            codename__in=[f"{action}_historicalarticle" for action in ("add", "change", "delete")]
+        )
+    )

@@ -45,10 +45,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip PostgreSQL-only tests on other databases (CI's PostgreSQL run refuses skips)."""
+    """Skip PostgreSQL-only tests on other databases (CI's PostgreSQL run refuses skips), and
+    run the browser journeys last: they commit and flush for real, and are the slowest."""
     for item in items:
         if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
 @pytest.fixture

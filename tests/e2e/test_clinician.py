@@ -15,7 +15,8 @@ from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import ARTIFACTS, log_in
 from tracker.models import Acknowledgement, Episode, RedFlagAnswer
 
-pytestmark = pytest.mark.e2e
+# Each journey commits for real, since the live server reads it from its own thread.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):

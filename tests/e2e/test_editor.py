@@ -10,7 +10,8 @@ from education.models import Article, Category
 from portal.roles import CONTENT_EDITORS
 from tests.conftest import PASSWORD, make_article, make_user
 
-pytestmark = pytest.mark.e2e
+# Each journey commits for real, since the live server reads it from its own thread.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STAGED = """Cramps at night are common and usually harmless.
 

@@ -14,7 +14,8 @@ from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import log_in
 from tracker.models import Episode, HydrationDay
 
-pytestmark = pytest.mark.e2e
+# Each journey commits for real, since the live server reads it from its own thread.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):

@@ -7,11 +7,12 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.e2e
+# Each journey commits for real, since the live server reads it from its own thread.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def library(transactional_db) -> None:
+def library() -> None:
     call_command("load_articles", stdout=StringIO())
 
 

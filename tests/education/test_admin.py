@@ -2,11 +2,12 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 from django.utils import timezone
 
 from education.models import Article
-from portal.roles import CONTENT_EDITORS
+from portal.roles import CLINICIANS, CONTENT_EDITORS
 from tests.conftest import client_for, make_article, make_user
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,20 @@ def test_content_editors_group_has_exactly_the_education_permissions() -> None:
 
     assert set(editors.permissions.all()) == set(education)
     assert not editors.permissions.exclude(content_type__app_label="education").exists()
+
+
+def test_role_groups_come_back_after_every_migrate_even_on_an_emptied_database() -> None:
+    # What a flush does: no groups and no permissions. The next migrate puts both back.
+    Group.objects.all().delete()
+    Permission.objects.filter(content_type__app_label="education").delete()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    editors = Group.objects.get(name=CONTENT_EDITORS)
+    assert Group.objects.filter(name=CLINICIANS).exists()
+    assert editors.permissions.filter(codename="change_article").exists()
+    assert editors.permissions.filter(codename="view_historicalarticle").exists()
+    assert not editors.permissions.filter(codename="change_historicalarticle").exists()
 
 
 def test_editor_can_list_and_edit_articles_in_the_admin(erin) -> None:
