@@ -213,7 +213,17 @@ class Browser:
     def assert_focus_follows_reading_order(self, limit: int = 300) -> None:
         """Tab through the whole page: focus must never jump back up the page or skip an
         element that a keyboard can reach, so it follows the order a reader sees."""
-        self.page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+        # Start from the top of the document, as on arriving at the page: focus a sentinel
+        # placed before everything (it is not itself a tab stop) and Tab on from there.
+        self.page.evaluate(
+            """() => {
+                const start = document.createElement('span');
+                start.id = 'focus-order-start';
+                start.tabIndex = -1;
+                document.body.prepend(start);
+                start.focus();
+            }"""
+        )
         stops = []
         for _ in range(limit):
             self.page.keyboard.press("Tab")
@@ -223,13 +233,15 @@ class Browser:
             stops.append(stop)
         else:
             raise AssertionError(f"more than {limit} tab stops on {self.path}")
+        self.page.evaluate("() => document.getElementById('focus-order-start').remove()")
         for before, after in zip(stops, stops[1:], strict=False):
             assert after["top"] >= before["top"] - 2, (
                 f"on {self.path}, focus moved up the page from {before['name']} to {after['name']}"
             )
         reachable = self.page.evaluate(TABBABLE_COUNT)
         assert len({stop["id"] for stop in stops}) == reachable, (
-            f"on {self.path}, Tab reached {len(stops)} of {reachable} focusable elements"
+            f"on {self.path}, Tab reached {len(stops)} of {reachable} focusable elements: "
+            f"{[stop['name'] for stop in stops]}"
         )
 
     # Teardown ------------------------------------------------------------------------------

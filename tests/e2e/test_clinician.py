@@ -56,6 +56,7 @@ def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
     expect(first).to_contain_text("high temperature")
     expect(queue.get_by_role("row").nth(2).get_by_role("rowheader")).to_have_text("charlie")
     doctor.check(screenshot="clinician-queue")
+    doctor.assert_focus_follows_reading_order()
 
     first.get_by_role("link", name="Alice Moreau").click()
     expect(doctor.page.get_by_role("heading", name=re.compile("^Timeline"))).to_be_visible()

@@ -152,6 +152,7 @@ def test_a_patient_logs_drinks_sees_the_chart_and_its_table_and_downloads_their_
     expect(table).to_be_visible()
     expect(table.get_by_role("row").nth(1)).to_contain_text("1000")
     web.check(screenshot="dashboard")
+    web.assert_focus_follows_reading_order()
 
     # Their data, in both formats.
     page.get_by_role("link", name="Your data").click()

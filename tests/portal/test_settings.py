@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,3 +63,26 @@ def test_debug_is_off_unless_set() -> None:
         "from django.conf import settings; print(settings.DEBUG)",
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def _policy(response) -> dict[str, list[str]]:
+    directives = [part.strip().split() for part in response["Content-Security-Policy"].split(";")]
+    return {name: values for name, *values in directives if name}
+
+
+def test_every_page_has_a_strict_content_security_policy(client, db) -> None:
+    policy = _policy(client.get(reverse("home")))
+
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["form-action"] == ["'self'"]
+
+
+def test_the_admin_may_apply_inline_styles_but_never_run_inline_scripts(client, db) -> None:
+    policy = _policy(client.get(reverse("admin:login")))
+
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["script-src"] == ["'self'"]
