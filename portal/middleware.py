@@ -1,8 +1,20 @@
 """The portal's own middleware."""
 
+import time
+from collections.abc import Callable
+
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from portal.models import User
+from portal.roles import is_clinician
 
 
 class PortalCSPMiddleware(CSPMiddleware):
@@ -21,3 +33,90 @@ class PortalCSPMiddleware(CSPMiddleware):
         if match is not None and match.app_name == "admin" and parts.update is None:
             parts.update = {"style-src": [SELF, UNSAFE_INLINE]}
         return parts
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a request came from, for django-axes's lockout.
+
+    Behind the proxy that DJANGO_BEHIND_PROXY describes, that proxy appends the real client's
+    address as the last X-Forwarded-For entry; earlier entries are whatever the client sent.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+LAST_SEEN = "portal_last_seen"
+IDLE_LIMIT = "portal_idle_limit"
+# Recording activity writes the session; once a minute is precise enough for a 30-minute limit.
+TOUCH_EVERY_SECONDS = 60
+
+
+def idle_limit_seconds(user: User) -> int:
+    """Clinicians and staff, who can see other people's health data, get the shorter limit."""
+    if user.is_staff or is_clinician(user):
+        return settings.SESSION_IDLE_MINUTES_STAFF * 60
+    return settings.SESSION_IDLE_MINUTES_PATIENT * 60
+
+
+def start_idle_clock(sender: object, request: HttpRequest, user: User, **kwargs: object) -> None:
+    if request is not None and hasattr(request, "session"):
+        limit = idle_limit_seconds(user)
+        request.session[IDLE_LIMIT] = limit
+        request.session[LAST_SEEN] = int(time.time())
+        request.session.set_expiry(limit)
+
+
+class IdleTimeoutMiddleware:
+    """Log a person out after their role's idle limit, and say why on the login page.
+
+    The limit is worked out once at login and kept in the session, so a page costs no query.
+    The session's own expiry moves with activity too, so the database refuses an idle session
+    even if this middleware were bypassed.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            session = request.session
+            limit = session.get(IDLE_LIMIT) or idle_limit_seconds(request.user)
+            now = int(time.time())
+            last_seen = session.get(LAST_SEEN, now)
+            if now - last_seen > limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _(
+                        "You were logged out after %(minutes)d minutes without activity, to keep "
+                        "your health information private. Please log in again."
+                    )
+                    % {"minutes": limit // 60},
+                )
+                return redirect_to_login(request.get_full_path())
+            if LAST_SEEN not in session or now - last_seen >= TOUCH_EVERY_SECONDS:
+                session[IDLE_LIMIT] = limit
+                session[LAST_SEEN] = now
+                session.set_expiry(limit)
+        return self.get_response(request)
+
+
+class NoStoreWhenLoggedInMiddleware:
+    """Tell browsers and proxies to keep no copy of any page shown to a logged-in person.
+
+    Any such page may carry health data: the red-flag banner shows on every page for a day, and
+    the tracker and clinic pages are all about a person. Public pages for visitors who are not
+    logged in stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

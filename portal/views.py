@@ -58,6 +58,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+@never_cache
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Let a person change their name, e-mail and time zone."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -273,6 +274,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "clinic.clinicianprofile": AdminModel(
         False, lambda world: world.users["bob"].clinician_profile
     ),
+    # django-axes: failed logins and the log of logins, for staff with its permissions.
+    "axes.accessattempt": AdminModel(False, lambda world: AccessAttempt.objects.get()),
+    "axes.accesslog": AdminModel(False, lambda world: AccessLog.objects.get()),
+    "axes.accessfailurelog": AdminModel(False, lambda world: AccessFailureLog.objects.get()),
 }
 MODEL_ADMIN_VIEWS = ("changelist", "add", "change", "delete", "history", "simple_history")
 
@@ -352,6 +357,17 @@ def build_world() -> World:
     audit_event = AuditEvent.objects.create(
         actor=bob, actor_name="bob", patient=alice, action=AuditEvent.Action.VIEW
     )
+    login_details = {"user_agent": "test", "http_accept": "*/*", "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(
+        username="alice",
+        ip_address="203.0.113.9",
+        get_data="",
+        post_data="username=alice",
+        failures_since_start=1,
+        **login_details,
+    )
+    AccessLog.objects.create(username="alice", ip_address="198.51.100.7", **login_details)
+    AccessFailureLog.objects.create(username="alice", ip_address="203.0.113.9", **login_details)
     article = make_article(
         slug="stretching-after-a-cramp",
         next_review_due=timezone.localdate() - datetime.timedelta(days=1),
@@ -657,6 +673,12 @@ def test_each_persona_gets_what_the_matrix_says(
         check_outcome(response, expect, where, url)
         if persona != "alice" and not bob_sees_alice:
             assert SECRET.encode() not in content(response), f"{where}: shows alice's note"
+        # Nothing shown to a logged-in person, and no page with health data on it, may be kept
+        # by the browser or a proxy.
+        if response.status_code == 200 and (
+            persona != "anonymous" or SECRET.encode() in content(response)
+        ):
+            assert "no-store" in response.get("Cache-Control", ""), f"{where}: may be cached"
 
     if persona != "alice":
         assert alices_records(alice) == records_before, f"{case.id} as {persona}: changed alice"

@@ -86,3 +86,20 @@ def test_the_admin_may_apply_inline_styles_but_never_run_inline_scripts(client, 
 
     assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
     assert policy["script-src"] == ["'self'"]
+
+
+def test_security_headers_under_production_settings(client, db) -> None:
+    response = client.get(reverse("home"), secure=True)
+
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert _policy(response)["frame-ancestors"] == ["'none'"]
+
+
+def test_pages_for_a_logged_in_person_are_never_stored_but_public_ones_may_be(client, alice):
+    assert "no-store" not in client.get(reverse("home")).get("Cache-Control", "")
+    client.force_login(alice)
+    assert "no-store" in client.get(reverse("home"))["Cache-Control"]
