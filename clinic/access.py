@@ -25,9 +25,11 @@ def shared_patient_or_404(*, clinician: User, patient_id: int) -> User:
     editor role or the clinician role alone grant nothing, and a revoked share is gone on the
     very next request because nothing about it is cached.
     """
+    # Through the patient's primary key, not the patient_id column: only that lookup treats
+    # an id beyond the column's range (from the URL) as matching nothing on SQLite too.
     share = (
         Share.objects.select_related("patient")
-        .filter(clinician=clinician, patient_id=patient_id, revoked_at__isnull=True)
+        .filter(clinician=clinician, patient__pk=patient_id, revoked_at__isnull=True)
         .first()
     )
     if share is None or not is_clinician(clinician):

@@ -78,6 +78,12 @@ class NoteForm(forms.ModelForm):
         labels = {"text": _("Add a note (seen by the clinicians this patient shares with)")}
 
 
+class AcknowledgeForm(forms.Form):
+    """What a clinician saw: a red-flag answer, by its id, or without one the current run."""
+
+    red_flag = forms.IntegerField(required=False, min_value=1)
+
+
 class DateRangeForm(forms.Form):
     since = DayField(label=_("From"), required=False)
     until = DayField(label=_("To"), required=False)

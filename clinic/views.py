@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from clinic.access import (
     renew_share_code,
     shared_patient_or_404,
 )
-from clinic.forms import DateRangeForm, NoteForm, ShareForm
+from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, ShareForm
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import FILTERS, PatientStatus, active_shares, patient_statuses
 from portal.models import User
@@ -96,7 +96,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
 @clinician_page
 def queue(request: HttpRequest) -> HttpResponse:
     """List the patients who share with this clinician, most urgent first, with why."""
-    search = request.GET.get("q", "").strip()[:100]
+    # No name holds a NUL character, and PostgreSQL refuses one in a query: drop it.
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     flag = request.GET.get("flag", "")
     statuses = patient_statuses(
         shares=active_shares(clinician=request.user, search=search),
@@ -206,9 +207,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 def acknowledge(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Record that this clinician saw a red-flag answer or the current run of symptoms."""
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
-    red_flag_id = request.POST.get("red_flag", "")
-    if red_flag_id.isdigit():
-        answer = get_object_or_404(RedFlagAnswer, pk=int(red_flag_id), patient=patient)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such red-flag answer")
+    red_flag_id = form.cleaned_data["red_flag"]
+    if red_flag_id is not None:
+        answer = get_object_or_404(RedFlagAnswer, pk=red_flag_id, patient=patient)
         Acknowledgement.objects.get_or_create(
             patient=patient, clinician=request.user, red_flag=answer
         )

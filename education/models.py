@@ -159,6 +159,15 @@ class Source(models.Model):
                 condition=Q(year__gte=1900) & Q(year__lte=2100),
                 name="source_year_plausible",
             ),
+            # The page links to it: a javascript: or data: address would run in the reader's
+            # browser. The admin checks this already; the library loader and the ORM do not.
+            models.CheckConstraint(
+                condition=Q(url="")
+                | Q(url__istartswith="https://")
+                | Q(url__istartswith="http://"),
+                name="source_url_is_a_web_address",
+                violation_error_message=_("A source link must start with https:// or http://."),
+            ),
         ]
 
     def __str__(self) -> str:

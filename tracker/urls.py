@@ -3,17 +3,25 @@ import datetime
 from django.urls import path, register_converter
 
 from tracker import views
+from tracker.forms import DayField
 
 app_name = "tracker"
 
 
 class DateConverter:
-    """Match a day as YYYY-MM-DD; an impossible date such as 2026-02-30 is a 404."""
+    """Match a day as YYYY-MM-DD; an impossible date such as 2026-02-30 is a 404.
+
+    So is a day outside the years the forms accept: the hydration page steps to the day before,
+    which for 1 January of year 1 does not exist, and no record can belong to such a day.
+    """
 
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> datetime.date:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
+        if not DayField.first <= day <= DayField.last:
+            raise ValueError(f"{value} is outside {DayField.first} to {DayField.last}")
+        return day
 
     def to_url(self, value: datetime.date) -> str:
         return value.isoformat()

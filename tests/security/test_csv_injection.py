@@ -1,0 +1,80 @@
+"""Both CSV downloads (the patient's own, the clinician's) neutralise spreadsheet formulas.
+
+tests/tracker/test_exports.py covers csv_safe cell by cell and the export with =, +, - and @;
+here every formula trigger, tab and carriage return included, goes through each download as a
+person would fetch it, and no cell of any file may start a formula.
+"""
+
+import csv
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.test.client import ClientHandler
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.access import approve_clinician
+from clinic.models import CONSENT_VERSION, Share
+from portal.models import User
+from tests.conftest import make_user
+from tests.properties.conftest import client_with
+from tracker.exports import FORMULA_STARTS
+from tracker.models import Episode
+
+pytestmark = pytest.mark.django_db
+
+
+def cells(archive: bytes) -> list[tuple[str, str]]:
+    """Return (file name, cell) for every data cell of every CSV file in the archive."""
+    found = []
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        for name in zipped.namelist():
+            rows = list(csv.reader(io.StringIO(zipped.read(name).decode("utf-8-sig"))))
+            found += [(name, cell) for row in rows[1:] for cell in row]
+    return found
+
+
+def download(handler: ClientHandler, export: str, patient: User) -> bytes:
+    """Fetch the patient's log as the patient, or as a clinician they share it with."""
+    if export == "patient":
+        response = client_with(handler, patient).get(reverse("tracker:export_csv"))
+    else:
+        clinician = make_user("clinician")
+        approve_clinician(user=clinician)
+        Share.objects.create(patient=patient, clinician=clinician, consent_version=CONSENT_VERSION)
+        client = client_with(handler, clinician)
+        response = client.get(reverse("clinic:export_csv", args=[patient.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    return response.content
+
+
+@pytest.mark.parametrize("export", ["patient", "clinician"])
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
+def test_no_cell_of_either_csv_download_starts_a_formula(
+    handler: ClientHandler, export: str, start: str
+) -> None:
+    # A username may start with @, + or - (signing up allows them): each export gets one.
+    patient = make_user(f"{'@+-'[FORMULA_STARTS.index(start) % 3]}mallory")
+    formula = '=HYPERLINK("https://evil.example","x")'
+    Episode.objects.create(
+        patient=patient,
+        started_at=timezone.now() - datetime.timedelta(hours=3),
+        severity=5,
+        activity=f"{start}SUM(1)",
+        # Some spreadsheets trim leading whitespace on import, uncovering what follows it.
+        trigger_other=f"  {start}{formula}",
+        notes=f"{start}{formula}",
+    )
+
+    found = cells(download(handler, export, patient))
+
+    texts = [cell for _name, cell in found if "HYPERLINK" in cell or "SUM(1)" in cell]
+    assert len(texts) == 3, found
+    assert all(cell.startswith("'") for cell in texts), texts
+    risky = [(name, cell) for name, cell in found if cell.lstrip().startswith(FORMULA_STARTS)]
+    assert risky == []
+    usernames = [cell for name, cell in found if name == "profile.csv" and "mallory" in cell]
+    assert usernames == [f"'{patient.username}"]
