@@ -71,3 +71,23 @@ collectstatic: install
 
 clean:
 	rm -rf $(VENV) node_modules $(STAMPS) staticfiles .pytest_cache .ruff_cache
+
+# --- Operations: backups and the load test (both need PostgreSQL; see docs/reliability.md) ---
+.PHONY: backup restore loadtest loadtest-restart
+
+## make backup [BACKUP_FILE=...]: pg_dump -Fc of DATABASE_URL (default backups/backcramp-<UTC time>.dump).
+backup:
+	scripts/backup.sh $(BACKUP_FILE)
+
+## make restore BACKUP_FILE=...: restore a backup into DATABASE_URL, after you type its name.
+restore:
+	@test -n "$(BACKUP_FILE)" || { echo "Usage: make restore BACKUP_FILE=backups/<file>.dump" >&2; exit 2; }
+	scripts/restore.sh "$(BACKUP_FILE)"
+
+## make loadtest: 50 patients for 60 s against gunicorn on a fresh PostgreSQL database.
+loadtest: install
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+## make loadtest-restart: the same, with PostgreSQL stopped and started again during the run.
+loadtest-restart: install
+	$(BIN)/python scripts/loadtest.py --restart-db $(LOADTEST_ARGS)
