@@ -21,6 +21,29 @@ def normalise_code(value: str) -> str:
     return "".join(value.split()).replace("-", "").upper()
 
 
+class QueueFilterForm(forms.Form):
+    """Find patients in the queue by name, or by why they are there."""
+
+    q = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    flag = forms.ChoiceField(
+        label=_("Why"),
+        required=False,
+        choices=[
+            ("", _("Everyone")),
+            ("emergency", _("Emergency answers")),
+            ("urgent", _("Urgent answers")),
+            ("persistence", _("Symptoms over two weeks")),
+            ("prompt", _("Other prompts")),
+            ("none", _("Nothing flagged")),
+        ],
+    )
+
+
 class ShareForm(forms.Form):
     """Share the log with a clinician, by their code or e-mail, after reading the consent text."""
 

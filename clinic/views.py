@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic import fhir
 from clinic.access import (
@@ -22,9 +22,10 @@ from clinic.access import (
     renew_share_code,
     shared_patient_or_404,
 )
-from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, ShareForm
+from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import FILTERS, PatientStatus, active_shares, patient_statuses
+from portal.filters import remembered_filter
 from portal.models import User
 from tracker import exports
 from tracker.dashboard import (
@@ -94,29 +95,32 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 
 @clinician_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def queue(request: HttpRequest) -> HttpResponse:
-    """List the patients who share with this clinician, most urgent first, with why."""
-    # No name holds a NUL character, and PostgreSQL refuses one in a query: drop it.
-    search = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    flag = request.GET.get("flag", "")
+    """List the patients who share with this clinician, most urgent first, with why.
+
+    The search posts and is kept in the session, so no patient's name goes in an address.
+    """
+    form, changed = remembered_filter(request, key="queue", form_class=QueueFilterForm)
+    if changed:
+        return changed
+    search, flag = "", ""
+    if form.is_bound and form.is_valid():
+        search, flag = form.cleaned_data["q"], form.cleaned_data["flag"]
     statuses = patient_statuses(
         shares=active_shares(clinician=request.user, search=search),
         viewer_zone=request.user.zone,
     )
-    if flag in FILTERS:
+    if flag:
         statuses = [status for status in statuses if status.rank == FILTERS[flag]]
     page = Paginator(statuses, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "clinic/queue.html",
         {
             "page": page,
-            "search": search,
-            "flag": flag,
-            "filters": FILTERS,
-            "query": query.urlencode(),
+            "form": form,
+            "filtered": form.is_bound,
             "profile": clinician_profile(clinician=request.user),
         },
     )

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "education",
     "tracker",
     "clinic",
+    "bench",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

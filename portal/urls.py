@@ -7,6 +7,8 @@ from portal import views
 admin.site.site_header = _("Back cramp care: staff")
 admin.site.site_title = _("Back cramp care admin")
 
+handler500 = "portal.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("get-help/", views.get_help, name="get_help"),
@@ -16,6 +18,7 @@ urlpatterns = [
     path("tracker/", include("tracker.urls")),
     path("", include("clinic.urls")),
     path("health/", views.health, name="health"),
+    path("ping/", views.ping, name="ping"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("education.urls")),
     path("admin/", admin.site.urls),

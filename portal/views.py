@@ -1,12 +1,16 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from education.models import Article, Category
@@ -89,3 +93,29 @@ def health(request: HttpRequest) -> JsonResponse:
     finally:
         probe.close()
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    """Answer "ok" without touching the database: the load balancer's liveness probe.
+
+    It also is the benchmark's ceiling (R0): the cheapest response through every middleware.
+    """
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+# Seconds a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer 503 with Retry-After while the database is unreachable; 500 for any other fault.
+
+    Django calls this while handling the exception, so sys.exc_info() holds it. Like Django's
+    own 500 view, it renders a page without context processors, which could need the database.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+    return defaults.server_error(request)

@@ -161,6 +161,7 @@ SITE_RULES: dict[str, Rule] = {
     "home": public(),
     "get_help": public(),
     "health": public(),
+    "ping": public(),
     "favicon": public(Expect(301, "/static/")),
     "login": public(),
     "password_reset": public(),

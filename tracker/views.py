@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.filters import remembered_filter
 from tracker import exports, rules
 from tracker.context_processors import BANNER_HOURS, recent_red_flag_codes
 from tracker.dashboard import (
@@ -216,12 +217,20 @@ def episode_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @patient_page
+@require_http_methods(["GET", "HEAD", "POST"])
 def episode_list(request: HttpRequest) -> HttpResponse:
-    """List every episode, newest first, filtered by a local date range and a trigger."""
-    form = HistoryFilterForm(request.GET or None)
+    """List every episode, newest first, filtered by a local date range and a trigger.
+
+    The filter posts and is kept in the session: a trigger in the address would be health data
+    in browser history and server logs.
+    """
+    form, changed = remembered_filter(request, key="episodes", form_class=HistoryFilterForm)
+    if changed:
+        return changed
     zone = request.user.zone
     episodes = Episode.objects.filter(patient=request.user)
-    if form.is_bound and form.is_valid():
+    filtered = form.is_bound and form.is_valid()
+    if filtered:
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
         if since or until:
             episodes = episodes_overlapping(
@@ -233,12 +242,10 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         "triggers", "locations", "spread"
     )
     page = Paginator(episodes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "tracker/episode_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "filtered": form.is_bound},
     )
 
 

@@ -114,10 +114,28 @@ def test_search_and_filter(alice, charlie, bob, bob_client):
     shares_with(alice, bob)
     shares_with(charlie, bob)
     RedFlagAnswer.objects.create(patient=charlie, code="fever")
-    assert queue_names(bob_client.get(QUEUE, {"q": "ali"})) == ["alice"]
-    assert queue_names(bob_client.get(QUEUE, {"flag": "urgent"})) == ["charlie"]
-    assert queue_names(bob_client.get(QUEUE, {"flag": "none"})) == ["alice"]
-    assert queue_names(bob_client.get(QUEUE, {"flag": "nonsense"})) == ["charlie", "alice"]
+    assert queue_names(bob_client.post(QUEUE, {"q": "ali"}, follow=True)) == ["alice"]
+    assert queue_names(bob_client.post(QUEUE, {"flag": "urgent"}, follow=True)) == ["charlie"]
+    assert queue_names(bob_client.post(QUEUE, {"flag": "none"}, follow=True)) == ["alice"]
+    nonsense = bob_client.post(QUEUE, {"flag": "nonsense"})
+    assert "flag" in nonsense.context["form"].errors
+    assert queue_names(nonsense) == ["charlie", "alice"]
+    assert queue_names(bob_client.post(QUEUE, {"clear": ""}, follow=True)) == ["charlie", "alice"]
+
+
+def test_a_search_never_puts_a_name_in_the_address(alice, bob, bob_client):
+    shares_with(alice, bob)
+    response = bob_client.post(QUEUE, {"q": "alice"})
+    assert response.status_code == 302
+    assert response["Location"] == QUEUE
+    page = bob_client.get(QUEUE)
+    assert queue_names(page) == ["alice"]
+    assert page.context["form"]["q"].value() == "alice"
+    assert 'method="get"' not in page.content.decode()
+    # A NUL is refused next to the field, not stripped or sent to the database.
+    refused = bob_client.post(QUEUE, {"q": "ali\x00ce"})
+    assert refused.status_code == 200
+    assert "q" in refused.context["form"].errors
 
 
 def test_the_queue_is_paginated(bob, bob_client):

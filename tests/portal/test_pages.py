@@ -1,7 +1,7 @@
 import pytest
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
@@ -32,6 +32,41 @@ def test_health_reports_failure_honestly(anonymous, monkeypatch) -> None:
     response = anonymous.get(reverse("health"))
     assert response.status_code == 503
     assert response.json()["status"] == "error"
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after_not_a_500(monkeypatch) -> None:
+    def refuse(self: BaseDatabaseWrapper, *args: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "We cannot reach your records just now" in page
+    assert "call 999" in page
+    assert "Traceback" not in page
+
+
+def test_any_other_fault_is_still_a_500(monkeypatch) -> None:
+    def broken(self: BaseDatabaseWrapper, *args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", broken)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+
+
+def test_ping_answers_through_every_middleware_without_the_database(
+    anonymous, django_assert_num_queries
+) -> None:
+    with django_assert_num_queries(0):
+        response = anonymous.get(reverse("ping"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "Content-Security-Policy" in response
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_base_template_has_skip_link_landmarks_and_language(anonymous) -> None:

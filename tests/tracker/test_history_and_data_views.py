@@ -65,9 +65,11 @@ def test_history_filters_by_local_date_range(alice_ny):
     late = episode_at(alice_ny, "2026-03-01T23:30")
     next_day = episode_at(alice_ny, "2026-03-02T10:00")
     client = client_for(alice_ny)
-    assert listed(client.get(HISTORY, {"since": "2026-03-01", "until": "2026-03-01"})) == [late.pk]
-    assert listed(client.get(HISTORY, {"since": "2026-03-02"})) == [next_day.pk]
-    assert listed(client.get(HISTORY, {"until": "2026-03-01"})) == [late.pk]
+    assert listed(
+        client.post(HISTORY, {"since": "2026-03-01", "until": "2026-03-01"}, follow=True)
+    ) == [late.pk]
+    assert listed(client.post(HISTORY, {"since": "2026-03-02"}, follow=True)) == [next_day.pk]
+    assert listed(client.post(HISTORY, {"until": "2026-03-01"}, follow=True)) == [late.pk]
 
 
 @pytest.mark.parametrize("zone", ["Asia/Tokyo", "Pacific/Kiritimati", "America/New_York"])
@@ -77,7 +79,7 @@ def test_an_open_ended_range_works_in_every_zone(alice_ny, zone, params):
     alice_ny.time_zone = zone
     alice_ny.save()
     episode = episode_at(alice_ny, "2026-02-01T08:00")
-    response = client_for(alice_ny).get(HISTORY, params)
+    response = client_for(alice_ny).post(HISTORY, params, follow=True)
     assert response.status_code == 200
     assert listed(response) == [episode.pk]
 
@@ -87,7 +89,7 @@ def test_an_implausible_date_is_explained_not_a_server_error(alice_ny, day):
     alice_ny.time_zone = "Asia/Tokyo"
     alice_ny.save()
     episode = episode_at(alice_ny, "2026-02-01T08:00")
-    response = client_for(alice_ny).get(HISTORY, {"since": day, "until": day})
+    response = client_for(alice_ny).post(HISTORY, {"since": day, "until": day}, follow=True)
     assert response.status_code == 200
     assert "between 1900 and 2100" in response.context["form"].errors["since"][0]
     assert listed(response) == [episode.pk]
@@ -96,7 +98,7 @@ def test_an_implausible_date_is_explained_not_a_server_error(alice_ny, day):
 def test_history_filters_by_trigger(alice_ny):
     cold = episode_at(alice_ny, "2026-03-01T08:00", trigger="cold")
     episode_at(alice_ny, "2026-03-02T08:00", trigger="stress")
-    assert listed(client_for(alice_ny).get(HISTORY, {"trigger": "cold"})) == [cold.pk]
+    assert listed(client_for(alice_ny).post(HISTORY, {"trigger": "cold"}, follow=True)) == [cold.pk]
 
 
 @pytest.mark.parametrize(
@@ -109,25 +111,63 @@ def test_history_filters_by_trigger(alice_ny):
 )
 def test_a_bad_filter_is_explained_and_shows_everything(alice_ny, params, field):
     episode = episode_at(alice_ny, "2026-03-01T08:00")
-    response = client_for(alice_ny).get(HISTORY, params)
+    response = client_for(alice_ny).post(HISTORY, params, follow=True)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert listed(response) == [episode.pk]
 
 
-def test_history_is_paginated_and_keeps_the_filter(alice_ny):
+def test_history_is_paginated_and_the_filter_holds_across_pages(alice_ny):
     for n in range(HISTORY_PAGE_SIZE + 3):
         episode_at(alice_ny, f"2026-01-{n + 1:02d}T08:00", trigger="cold")
     client = client_for(alice_ny)
-    first = client.get(HISTORY, {"trigger": "cold"})
+    first = client.post(HISTORY, {"trigger": "cold"}, follow=True)
     assert len(listed(first)) == HISTORY_PAGE_SIZE
-    assert "trigger=cold&amp;page=2" in first.content.decode()
-    second = client.get(HISTORY, {"trigger": "cold", "page": "2"})
+    assert 'href="?page=2"' in first.content.decode()
+    second = client.get(HISTORY, {"page": "2"})
     assert len(listed(second)) == 3
     assert not set(listed(first)) & set(listed(second))
     # A page number out of range or nonsense gives a page, never an error.
     assert client.get(HISTORY, {"page": "999"}).status_code == 200
     assert client.get(HISTORY, {"page": "x"}).status_code == 200
+
+
+def test_the_filter_never_puts_health_data_in_the_address(alice_ny):
+    cold = episode_at(alice_ny, "2026-03-01T08:00", trigger="cold")
+    episode_at(alice_ny, "2026-03-02T08:00", trigger="stress")
+    client = client_for(alice_ny)
+    response = client.post(HISTORY, {"since": "2026-02-01", "trigger": "cold"})
+    # Post/redirect/get to the plain address; the filter is remembered in the session.
+    assert response.status_code == 302
+    assert response["Location"] == HISTORY
+    page = client.get(HISTORY)
+    assert listed(page) == [cold.pk]
+    assert page.context["form"]["trigger"].value() == "cold"
+    assert "trigger=" not in page.content.decode()
+    assert 'method="get"' not in page.content.decode()
+
+
+def test_clearing_the_filter_shows_everything_again(alice_ny):
+    cold = episode_at(alice_ny, "2026-03-01T08:00", trigger="cold")
+    other = episode_at(alice_ny, "2026-03-02T08:00", trigger="stress")
+    client = client_for(alice_ny)
+    client.post(HISTORY, {"trigger": "cold"})
+    assert listed(client.get(HISTORY)) == [cold.pk]
+    assert client.post(HISTORY, {"clear": ""})["Location"] == HISTORY
+    assert listed(client.get(HISTORY)) == [other.pk, cold.pk]
+
+
+def test_a_bad_filter_keeps_what_was_typed_and_the_previous_filter(alice_ny):
+    cold = episode_at(alice_ny, "2026-03-01T08:00", trigger="cold")
+    client = client_for(alice_ny)
+    client.post(HISTORY, {"trigger": "cold"})
+    response = client.post(HISTORY, {"since": "31/02/2026", "trigger": "stress"})
+    assert response.status_code == 200
+    assert response.context["form"]["since"].value() == "31/02/2026"
+    assert 'value="31/02/2026"' in response.content.decode()
+    # Nothing was remembered from the bad post: the page still shows the cold filter.
+    assert client.get(HISTORY).context["form"]["trigger"].value() == "cold"
+    assert listed(client.get(HISTORY)) == [cold.pk]
 
 
 @pytest.mark.parametrize("count", [3, 60])

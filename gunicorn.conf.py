@@ -1,0 +1,23 @@
+"""gunicorn's settings for the portal; gunicorn reads this file when started in this directory.
+
+Every value can be overridden on the command line (the benchmark and the load test do).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Synchronous workers: each handles one request at a time, so a 2-core server runs about
+# 2 x cores + 1 of them to keep both cores busy while some wait on the database.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+# The app is behind a load balancer or reverse proxy that terminates TLS.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+timeout = 30
+graceful_timeout = 30
+# Restart workers now and then so a slow leak cannot grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+
+# One line per request on standard output. The path only (%(U)s), never the query string or
+# the referrer: no health data or names in logs, even from a search someone typed.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
