@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from clinic.models import AuditEvent, ClinicianProfile, Share, new_share_code
 from portal.models import User
-from portal.roles import CLINICIANS, is_clinician
+from portal.roles import CLINICIANS, forget_roles, is_clinician
 
 SHARE_CODE_LIFETIME = datetime.timedelta(days=30)
 
@@ -93,4 +93,5 @@ def renew_share_code(*, clinician: User) -> ClinicianProfile:
 def approve_clinician(*, user: User) -> ClinicianProfile:
     """Make an account a clinician (staff do this in the admin) and give it a share code."""
     user.groups.add(Group.objects.get(name=CLINICIANS))
+    forget_roles(user)
     return clinician_profile(clinician=user)

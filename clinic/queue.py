@@ -11,7 +11,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Q
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +32,19 @@ from portal.models import User
 from tracker import rules
 from tracker.dashboard import FLAG_WINDOW_DAYS
 from tracker.models import Acknowledgement, CheckIn, Drink, Episode, RedFlagAnswer
+
+
+# The kinds of row the queue's one query returns, and the columns they fill (see _window_rows).
+EPISODE, CHECKIN, RED_FLAG, ACKNOWLEDGED, DRINK = "episode", "checkin", "flag", "ack", "drink"
+SLOTS = {
+    "q_when": DateTimeField(),
+    "q_until": DateTimeField(),
+    "q_severity": IntegerField(),
+    "q_logged": DateTimeField(),
+    "q_day": DateField(),
+    "q_id": BigIntegerField(),
+    "q_code": CharField(),
+}
 
 
 class Rank(enum.IntEnum):
@@ -177,42 +202,94 @@ def _explain(status: PatientStatus, *, viewer_zone: ZoneInfo) -> None:
     status.rank = min(ranks)
 
 
+def _window_rows(*, ids: list[int], start: datetime.datetime) -> QuerySet:
+    """Return, in one query, every row the queue reads for these patients since start.
+
+    One UNION ALL of five selects with the same nine columns: (kind, patient, when, until,
+    severity, logged, day, id, code), each filling only the columns it has. One query instead
+    of five keeps the queue at a fixed, small number of queries.
+    """
+
+    def columns(kind: str, **given: object) -> dict[str, object]:
+        return {
+            "q_kind": Value(kind, output_field=CharField()),
+            "q_patient": F("patient_id"),
+            **{name: given.get(name, Cast(Value(None), output)) for name, output in SLOTS.items()},
+        }
+
+    names = ["q_kind", "q_patient", *SLOTS]
+    episodes = (
+        Episode.objects.filter(patient_id__in=ids)
+        .filter(Q(started_at__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .annotate(
+            **columns(
+                EPISODE,
+                q_when=F("started_at"),
+                q_until=F("ended_at"),
+                q_severity=F("severity"),
+                q_logged=F("created_at"),
+            )
+        )
+        .order_by()
+        .values_list(*names)
+    )
+    checkins = (
+        CheckIn.objects.filter(patient_id__in=ids, day__gte=start.date())
+        .annotate(
+            **columns(
+                CHECKIN, q_severity=F("worst_severity"), q_logged=F("created_at"), q_day=F("day")
+            )
+        )
+        .order_by()
+        .values_list(*names)
+    )
+    open_flags = (
+        RedFlagAnswer.objects.filter(patient_id__in=ids, acknowledgements__isnull=True)
+        .annotate(**columns(RED_FLAG, q_logged=F("answered_at"), q_id=F("id"), q_code=F("code")))
+        .order_by()
+        .values_list(*names)
+    )
+    acknowledged_runs = (
+        Acknowledgement.objects.filter(patient_id__in=ids, run_first_day__gte=start.date())
+        .annotate(**columns(ACKNOWLEDGED, q_day=F("run_first_day")))
+        .order_by()
+        .values_list(*names)
+    )
+    last_drinks = (
+        Drink.objects.filter(patient_id__in=ids, logged_at__gte=start)
+        .order_by()
+        .values("patient_id")
+        .annotate(**columns(DRINK, q_logged=Max("logged_at")))
+        .values_list(*names)
+    )
+    return episodes.union(checkins, open_flags, acknowledged_runs, last_drinks, all=True)
+
+
 def patient_statuses(*, shares: list[Share], viewer_zone: ZoneInfo) -> list[PatientStatus]:
-    """Work out every shared patient's status with five queries, most urgent first."""
+    """Work out every shared patient's status in one query, most urgent first."""
     patients = {share.patient_id: share.patient for share in shares}
     if not patients:
         return []
-    ids = list(patients)
     # Wide enough for every zone's window; each patient's own window is applied in the rules.
     start = timezone.now() - datetime.timedelta(days=FLAG_WINDOW_DAYS + 2)
     episodes: dict[int, list[tuple]] = defaultdict(list)
-    for patient_id, *row in (
-        Episode.objects.filter(patient_id__in=ids)
-        .filter(Q(started_at__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-        .values_list("patient_id", "started_at", "ended_at", "severity", "created_at")
-    ):
-        episodes[patient_id].append(tuple(row))
     checkins: dict[int, list[tuple]] = defaultdict(list)
-    for patient_id, *row in CheckIn.objects.filter(
-        patient_id__in=ids, day__gte=start.date()
-    ).values_list("patient_id", "day", "worst_severity", "created_at"):
-        checkins[patient_id].append(tuple(row))
     open_flags: dict[int, list[OpenRedFlag]] = defaultdict(list)
-    for pk, patient_id, code, answered_at in RedFlagAnswer.objects.filter(
-        patient_id__in=ids, acknowledgements__isnull=True
-    ).values_list("id", "patient_id", "code", "answered_at"):
-        open_flags[patient_id].append(OpenRedFlag(pk, code, answered_at))
     acknowledged: dict[int, set[datetime.date]] = defaultdict(set)
-    for patient_id, day in Acknowledgement.objects.filter(
-        patient_id__in=ids, run_first_day__gte=start.date()
-    ).values_list("patient_id", "run_first_day"):
-        acknowledged[patient_id].add(day)
-    last_drinks = dict(
-        Drink.objects.filter(patient_id__in=ids, logged_at__gte=start)
-        .values_list("patient_id")
-        .annotate(Max("logged_at"))
-        .order_by()
-    )
+    last_drinks: dict[int, datetime.datetime] = {}
+    for kind, patient_id, when, until, severity, logged, day, pk, code in _window_rows(
+        ids=list(patients), start=start
+    ):
+        if kind == EPISODE:
+            episodes[patient_id].append((when, until, severity, logged))
+        elif kind == CHECKIN:
+            checkins[patient_id].append((day, severity, logged))
+        elif kind == RED_FLAG:
+            open_flags[patient_id].append(OpenRedFlag(pk, code, logged))
+        elif kind == ACKNOWLEDGED:
+            acknowledged[patient_id].add(day)
+        else:
+            last_drinks[patient_id] = logged
     statuses = [
         _status(
             patient=patient,

@@ -9,13 +9,27 @@ from portal.models import User
 
 CLINICIANS = "Clinicians"
 CONTENT_EDITORS = "Content editors"
+ROLE_CACHE = "_portal_roles"
 
 
 def has_role(user: User | AnonymousUser, role: str) -> bool:
-    """Say whether a signed-in user belongs to the named role's group."""
+    """Say whether a signed-in user belongs to the named role's group.
+
+    The user's role names are read once and kept on the user object, as Django's ModelBackend
+    keeps permissions: a page asks several times (the view, the navigation) for one query.
+    The request's user object lives for one request, so a change of role applies at the next.
+    """
     if not user.is_authenticated:
         return False
-    return user.groups.filter(name=role).exists()
+    if not hasattr(user, ROLE_CACHE):
+        setattr(user, ROLE_CACHE, frozenset(user.groups.values_list("name", flat=True)))
+    return role in getattr(user, ROLE_CACHE)
+
+
+def forget_roles(user: User) -> None:
+    """Drop the roles kept on this user object, after changing its groups."""
+    if hasattr(user, ROLE_CACHE):
+        delattr(user, ROLE_CACHE)
 
 
 def is_clinician(user: User | AnonymousUser) -> bool:

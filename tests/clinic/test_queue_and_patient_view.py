@@ -156,10 +156,10 @@ def test_queue_queries_do_not_grow_with_patients_or_history(
         daily_episodes(patient, days=days)
         RedFlagAnswer.objects.create(patient=patient, code="fever")
         Drink.objects.create(patient=patient, day=local_today(UTC), amount_ml=200)
-    # 1 session, 2 user, 3 clinician check, 4 shares with patients, 5 episodes in the window,
-    # 6 check-ins, 7 open red flags, 8 acknowledged runs, 9 last drinks, 10 share code,
-    # 11 the navigation's clinician check, 12 the red-flag banner.
-    with django_assert_num_queries(12):
+    # 1 session, 2 user, 3 roles (the view's and the navigation's check), 4 shares with
+    # patients, 5 every patient's window (episodes, check-ins, open red flags, acknowledged
+    # runs, last drinks: one UNION ALL), 6 share code.
+    with django_assert_num_queries(6):
         response = bob_client.get(QUEUE)
     assert response.status_code == 200
 
