@@ -150,7 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username and address before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.backends.PortalBackend",
 ]
 
 # Lockout (django-axes): 5 failed logins for one username from one address lock that pair, and

@@ -174,9 +174,15 @@ class Summary:
 
 
 def patient_profile(patient: User) -> PatientProfile:
-    """Return the patient's tracker profile, creating an empty one on first use."""
-    profile, _created = PatientProfile.objects.get_or_create(user=patient)
-    return profile
+    """Return the patient's tracker profile, creating an empty one on first use.
+
+    The sign-in backend (portal.backends) loads it with the user, so usually no query is made.
+    """
+    try:
+        return patient.patient_profile
+    except PatientProfile.DoesNotExist:
+        profile, _created = PatientProfile.objects.get_or_create(user=patient)
+        return profile
 
 
 def build_summary(

@@ -118,10 +118,12 @@ def _quick_drink_form(request: HttpRequest, day: datetime.date | None = None) ->
 def _save_episode(request: HttpRequest, form: EpisodeForm) -> str:
     """Save the episode, its details and any red flags; return the page to show next."""
     episode = form.save(commit=False)
+    changing = episode.pk is not None
     episode.patient = request.user
     episode.save()
-    for related in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried):
-        related.objects.filter(episode=episode).delete()
+    if changing:
+        for related in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried):
+            related.objects.filter(episode=episode).delete()
     data = form.cleaned_data
     EpisodeTrigger.objects.bulk_create(
         EpisodeTrigger(episode=episode, code=code) for code in data["triggers"]
@@ -138,7 +140,7 @@ def _save_episode(request: HttpRequest, form: EpisodeForm) -> str:
         for code, effect in form.relief_effects().items()
     )
     # On a change, only new answers are recorded: the earlier ones were already advised on.
-    answered = set(episode.red_flags.values_list("code", flat=True))
+    answered = set(episode.red_flags.values_list("code", flat=True)) if changing else set()
     new_flags = [code for code in data["red_flags"] if code not in answered]
     if record_red_flags(request=request, codes=new_flags, episode=episode):
         return reverse("tracker:advice")
