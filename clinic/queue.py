@@ -33,7 +33,6 @@ from tracker import rules
 from tracker.dashboard import FLAG_WINDOW_DAYS
 from tracker.models import Acknowledgement, CheckIn, Drink, Episode, RedFlagAnswer
 
-
 # The kinds of row the queue's one query returns, and the columns they fill (see _window_rows).
 EPISODE, CHECKIN, RED_FLAG, ACKNOWLEDGED, DRINK = "episode", "checkin", "flag", "ack", "drink"
 SLOTS = {
