@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from education.models import Article, ArticleDueForReview, ExerciseStep, Source
+from education.pages import forget_public_pages
 
 REVIEW_SOON_DAYS = 30
 
@@ -71,8 +72,31 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned
 
 
+class ForgetsPublicPages:
+    """After any change sent from the admin (form, inline, action, delete, revert), make the
+    cached public pages stale, so visitors see the change (education.pages)."""
+
+    def changeform_view(self, request: HttpRequest, *args: object, **kwargs: object):
+        return _forgetting(request, super().changeform_view(request, *args, **kwargs))
+
+    def changelist_view(self, request: HttpRequest, *args: object, **kwargs: object):
+        return _forgetting(request, super().changelist_view(request, *args, **kwargs))
+
+    def delete_view(self, request: HttpRequest, *args: object, **kwargs: object):
+        return _forgetting(request, super().delete_view(request, *args, **kwargs))
+
+    def history_form_view(self, request: HttpRequest, *args: object, **kwargs: object):
+        return _forgetting(request, super().history_form_view(request, *args, **kwargs))
+
+
+def _forgetting(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if request.method == "POST":
+        forget_public_pages()
+    return response
+
+
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(ForgetsPublicPages, SimpleHistoryAdmin):
     form = ArticleAdminForm
     list_display = (
         "title",

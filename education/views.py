@@ -3,10 +3,12 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView
 
 from education.forms import SearchForm
 from education.models import Article, Category
+from education.pages import public_page
 from education.search import search_articles
 
 SEARCH_RESULTS_SHOWN = 20
@@ -21,6 +23,7 @@ def _with_page_parts(articles: QuerySet[Article]) -> QuerySet[Article]:
     )
 
 
+@method_decorator(public_page, name="dispatch")
 class ArticleListView(ListView):
     """List every published article, grouped by category in the template."""
 
@@ -41,6 +44,7 @@ class ArticleListView(ListView):
         return context
 
 
+@method_decorator(public_page, name="dispatch")
 class CategoryView(ListView):
     """List the published articles of one category."""
 
@@ -57,6 +61,7 @@ class CategoryView(ListView):
         return super().get_context_data(category=self.category, **kwargs)
 
 
+@method_decorator(public_page, name="dispatch")
 class ArticleDetailView(DetailView):
     """Show one published article."""
 

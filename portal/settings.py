@@ -167,6 +167,21 @@ AXES_VERBOSE = False  # its log lines carry usernames; failures are in the admin
 
 # Sessions end after a spell without activity (portal.middleware.IdleTimeoutMiddleware):
 # clinicians and staff see many people's health data, so theirs is short.
+# The cache holds rendered public pages only (education.pages). One Redis shared by every
+# server when REDIS_URL is set; otherwise each process keeps its own in local memory.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    )
+}
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PORTAL_PUBLIC_PAGE_CACHE_SECONDS", default=300)
+
 SESSION_IDLE_MINUTES_STAFF = env_int("PORTAL_IDLE_MINUTES_STAFF", default=30)
 SESSION_IDLE_MINUTES_PATIENT = env_int("PORTAL_IDLE_MINUTES_PATIENT", default=120)
 

@@ -14,12 +14,14 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from education.models import Article, Category
+from education.pages import public_page
 from portal.forms import ProfileForm, SignUpForm
 from tracker.dashboard import patient_profile
 from tracker.forms import RedFlagForm
 from tracker.rules import Tier, red_flags_in_tier
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Show what the portal is, the article categories and the featured articles."""
     counts = dict(Article.objects.published().values_list("category").annotate(Count("id")))
@@ -28,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"categories": categories, "featured": featured})
 
 
+@public_page
 def get_help(request: HttpRequest) -> HttpResponse:
     """Show the red-flag symptoms in tiers, the most pressing first.
 

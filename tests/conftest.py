@@ -10,6 +10,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -65,6 +66,12 @@ def midday(monkeypatch) -> datetime.datetime:
 def fast_password_hashing(settings) -> None:
     """Hash test passwords cheaply: production's slow hasher would dominate the run's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Start every test with an empty cache: a page cached by one test must not serve another."""
+    cache.clear()
 
 
 def make_user(username: str, *, groups: tuple[str, ...] = (), is_staff: bool = False) -> User:

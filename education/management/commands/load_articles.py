@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from education.library import CONTENT_DIR, LibraryError, load_library
+from education.pages import forget_public_pages
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
             report = load_library(Path(directory))
         except LibraryError as error:
             raise CommandError(str(error)) from error
+        forget_public_pages()
         self.stdout.write(
             f"Articles: {len(report.created)} created, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged, {len(report.kept_edits)} kept as edited by staff."

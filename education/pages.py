@@ -1,0 +1,80 @@
+"""Whole-page caching of the public pages, for visitors who are not signed in.
+
+Articles are the same for every visitor, so the rendered page is kept in Django's cache (local
+memory by default; Redis when REDIS_URL is set, shared by every server) and the view does not
+run again. Never for a signed-in person: their pages carry their name and may carry their
+red-flag advice. Never for a page that set a cookie, used a CSRF token or showed a message.
+
+Any change made in the admin or by `load_articles` calls forget_public_pages(), which moves
+every key to a new generation. With local memory each server process has its own cache, so
+another process may show the old page for up to PUBLIC_PAGE_CACHE_SECONDS; with Redis the
+change shows everywhere at once.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+
+GENERATION_KEY = "public-pages:generation"
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY, 0)
+    return generation
+
+
+def forget_public_pages() -> None:
+    """Make every cached public page stale, after an article or its parts changed."""
+    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        # A message waiting to be shown (after logging out, say) is for this visitor only.
+        and not get_messages(request)
+    )
+
+
+def _cacheable_response(request: HttpRequest, response: HttpResponseBase) -> bool:
+    return (
+        response.status_code == 200
+        and isinstance(response, HttpResponse)
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Serve a visitor's page from the cache, rendering and keeping it on a miss."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"public-page:{_generation()}:{path}"
+        kept = cache.get(key)
+        if kept is not None:
+            content, content_type = kept
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()  # a TemplateResponse, from the class-based views
+        if _cacheable_response(request, response):
+            value = (response.content, response["Content-Type"])
+            cache.set(key, value, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
