@@ -49,5 +49,4 @@ def test_an_article_page_downloads_at_most_100_kb(anonymous) -> None:
     total = len(response.content)  # the HTML, sent uncompressed (see docs/performance.md)
     for url in assets_of(response.content.decode()):
         total += body_size(anonymous.get(url, headers={"accept-encoding": "br, gzip"}))
-    print(f"article page transfer: {total} bytes")
     assert total <= ARTICLE_PAGE_BUDGET, f"{total} bytes"
