@@ -91,3 +91,25 @@ loadtest: install
 ## make loadtest-restart: the same, with PostgreSQL stopped and started again during the run.
 loadtest-restart: install
 	$(BIN)/python scripts/loadtest.py --restart-db $(LOADTEST_ARGS)
+
+# --- The benchmark (PostgreSQL, gunicorn and wrk; see docs/performance.md) ---
+.PHONY: bench bench-data wrk
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backcramp_bench
+BENCH_DATA_ARGS ?= --patients 10000 --clinicians 50
+BENCH_ARGS ?=
+export BENCH_DATABASE_URL
+
+wrk:
+	@command -v wrk >/dev/null || { \
+		echo "Installing Debian's wrk for the benchmark (needs root and apt)"; \
+		apt-get install -y --no-install-recommends wrk || \
+		{ apt-get update && apt-get install -y --no-install-recommends wrk; }; }
+
+## make bench-data: create BENCH_DATABASE_URL's database and fill it with demo data (replacing any).
+bench-data: install
+	$(BIN)/python -m bench.prepare $(BENCH_DATA_ARGS)
+
+## make bench [BENCH_REDIS=1]: every scenario against gunicorn, table in bench/results/.
+bench: install collectstatic wrk
+	$(BIN)/python -m bench.run $(if $(BENCH_REDIS),--redis) $(BENCH_ARGS)

@@ -34,7 +34,7 @@ from tracker.dashboard import FLAG_WINDOW_DAYS
 from tracker.models import Acknowledgement, CheckIn, Drink, Episode, RedFlagAnswer
 
 # The kinds of row the queue's one query returns, and the columns they fill (see _window_rows).
-EPISODE, CHECKIN, RED_FLAG, ACKNOWLEDGED, DRINK = "episode", "checkin", "flag", "ack", "drink"
+EPISODE, CHECKIN, RED_FLAG, ACKNOWLEDGED, LOGGED = "episode", "checkin", "flag", "ack", "logged"
 SLOTS = {
     "q_when": DateTimeField(),
     "q_until": DateTimeField(),
@@ -109,31 +109,30 @@ def _status(
     checkins: list[tuple],
     open_flags: list[OpenRedFlag],
     acknowledged_runs: set[datetime.date],
-    last_drink: datetime.datetime | None,
+    last_logged: datetime.datetime | None,
     viewer_zone: ZoneInfo,
 ) -> PatientStatus:
     zone = patient.zone
     today = timezone.now().astimezone(zone).date()
     since = today - datetime.timedelta(days=FLAG_WINDOW_DAYS - 1)
     statuses = rules.day_statuses(
-        episodes=[(start, end) for start, end, _sev, _at in episodes],
-        checkins=[(day, severity) for day, severity, _at in checkins],
+        episodes=[(start, end) for start, end, _severity in episodes],
+        checkins=checkins,
         zone=zone,
         today=today,
         since=since,
     )
     run = rules.current_run(statuses, today=today, since=since)
     worst = rules.daily_worst_severity(
-        episodes=[(start, end, sev) for start, end, sev, _at in episodes],
-        checkins=[(day, severity) for day, severity, _at in checkins],
+        episodes=episodes,
+        checkins=checkins,
         zone=zone,
         today=today,
         since=since,
     )
-    moments = [at for *_rest, at in episodes] + [at for *_rest, at in checkins]
-    moments += [flag.answered_at for flag in open_flags]
-    if last_drink:
-        moments.append(last_drink)
+    moments = [flag.answered_at for flag in open_flags]
+    if last_logged:
+        moments.append(last_logged)
     status = PatientStatus(
         patient=patient,
         today=today,
@@ -204,9 +203,11 @@ def _explain(status: PatientStatus, *, viewer_zone: ZoneInfo) -> None:
 def _window_rows(*, ids: list[int], start: datetime.datetime) -> QuerySet:
     """Return, in one query, every row the queue reads for these patients since start.
 
-    One UNION ALL of five selects with the same nine columns: (kind, patient, when, until,
+    One UNION ALL of seven selects with the same nine columns: (kind, patient, when, until,
     severity, logged, day, id, code), each filling only the columns it has. One query instead
-    of five keeps the queue at a fixed, small number of queries.
+    of seven keeps the queue at a fixed, small number of queries. When each episode, check-in
+    and drink was logged comes as one latest time per patient, not a time per row: turning
+    timestamps into Python objects is most of the cost for hundreds of patients.
     """
 
     def columns(kind: str, **given: object) -> dict[str, object]:
@@ -217,28 +218,24 @@ def _window_rows(*, ids: list[int], start: datetime.datetime) -> QuerySet:
         }
 
     names = ["q_kind", "q_patient", *SLOTS]
+    window_episodes = Episode.objects.filter(patient_id__in=ids).filter(
+        Q(started_at__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+    window_checkins = CheckIn.objects.filter(patient_id__in=ids, day__gte=start.date())
     episodes = (
-        Episode.objects.filter(patient_id__in=ids)
-        .filter(Q(started_at__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-        .annotate(
+        window_episodes.annotate(
             **columns(
                 EPISODE,
                 q_when=F("started_at"),
                 q_until=F("ended_at"),
                 q_severity=F("severity"),
-                q_logged=F("created_at"),
             )
         )
         .order_by()
         .values_list(*names)
     )
     checkins = (
-        CheckIn.objects.filter(patient_id__in=ids, day__gte=start.date())
-        .annotate(
-            **columns(
-                CHECKIN, q_severity=F("worst_severity"), q_logged=F("created_at"), q_day=F("day")
-            )
-        )
+        window_checkins.annotate(**columns(CHECKIN, q_severity=F("worst_severity"), q_day=F("day")))
         .order_by()
         .values_list(*names)
     )
@@ -254,14 +251,24 @@ def _window_rows(*, ids: list[int], start: datetime.datetime) -> QuerySet:
         .order_by()
         .values_list(*names)
     )
-    last_drinks = (
-        Drink.objects.filter(patient_id__in=ids, logged_at__gte=start)
-        .order_by()
-        .values("patient_id")
-        .annotate(**columns(DRINK, q_logged=Max("logged_at")))
-        .values_list(*names)
+
+    def latest(rows: QuerySet, moment: str) -> QuerySet:
+        return (
+            rows.order_by()
+            .values("patient_id")
+            .annotate(**columns(LOGGED, q_logged=Max(moment)))
+            .values_list(*names)
+        )
+
+    return episodes.union(
+        checkins,
+        open_flags,
+        acknowledged_runs,
+        latest(window_episodes, "created_at"),
+        latest(window_checkins, "created_at"),
+        latest(Drink.objects.filter(patient_id__in=ids, logged_at__gte=start), "logged_at"),
+        all=True,
     )
-    return episodes.union(checkins, open_flags, acknowledged_runs, last_drinks, all=True)
 
 
 def patient_statuses(*, shares: list[Share], viewer_zone: ZoneInfo) -> list[PatientStatus]:
@@ -275,20 +282,20 @@ def patient_statuses(*, shares: list[Share], viewer_zone: ZoneInfo) -> list[Pati
     checkins: dict[int, list[tuple]] = defaultdict(list)
     open_flags: dict[int, list[OpenRedFlag]] = defaultdict(list)
     acknowledged: dict[int, set[datetime.date]] = defaultdict(set)
-    last_drinks: dict[int, datetime.datetime] = {}
+    last_logged: dict[int, datetime.datetime] = {}
     for kind, patient_id, when, until, severity, logged, day, pk, code in _window_rows(
         ids=list(patients), start=start
     ):
         if kind == EPISODE:
-            episodes[patient_id].append((when, until, severity, logged))
+            episodes[patient_id].append((when, until, severity))
         elif kind == CHECKIN:
-            checkins[patient_id].append((day, severity, logged))
+            checkins[patient_id].append((day, severity))
         elif kind == RED_FLAG:
             open_flags[patient_id].append(OpenRedFlag(pk, code, logged))
         elif kind == ACKNOWLEDGED:
             acknowledged[patient_id].add(day)
         else:
-            last_drinks[patient_id] = logged
+            last_logged[patient_id] = max(logged, last_logged.get(patient_id, logged))
     statuses = [
         _status(
             patient=patient,
@@ -296,7 +303,7 @@ def patient_statuses(*, shares: list[Share], viewer_zone: ZoneInfo) -> list[Pati
             checkins=checkins[pk],
             open_flags=open_flags[pk],
             acknowledged_runs=acknowledged[pk],
-            last_drink=last_drinks.get(pk),
+            last_logged=last_logged.get(pk),
             viewer_zone=viewer_zone,
         )
         for pk, patient in patients.items()

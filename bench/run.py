@@ -1,0 +1,609 @@
+"""The benchmark: the portal under gunicorn (production settings, PostgreSQL), driven by wrk.
+
+    make bench                      # local-memory cache
+    make bench BENCH_REDIS=1        # the same with Redis as the cache
+
+For each scenario it warms up, then runs wrk for several rounds and keeps the median round. It
+prints one table (requests per second, p50, p95, queries per request, throughput as a ratio of
+the bare view R0) and writes it, with the machine, the versions and the search plan, to
+bench/results/. The database must hold the demo data (`make bench-data`).
+
+Queries per request are counted in this process, through Django's test client on the same
+settings and database, one request per scenario after a warm-up request: gunicorn's workers do
+not report them. Everything else is measured on the real server.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/backcramp_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+WRITER = "demo-bench-writer"
+
+# wrk runs this for every scenario. It sends the request given by the environment (method,
+# path, headers, body; BENCH_KEY in a body becomes a fresh submission key per request) and
+# prints its figures as one JSON line, p95 included (wrk's own report stops at p90 and p99).
+WRK_SCRIPT = r"""
+local method = os.getenv("BENCH_METHOD")
+local path = os.getenv("BENCH_PATH")
+local body = os.getenv("BENCH_BODY") or ""
+local cookie = os.getenv("BENCH_COOKIE") or ""
+local threads = {}
+local hex = "0123456789abcdef"
+
+setup = function(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+init = function(args)
+  math.randomseed(os.time() * 1000 + id * 7919)
+  wrk.headers["Accept-Encoding"] = "br, gzip"
+  if cookie ~= "" then wrk.headers["Cookie"] = cookie end
+  if method == "POST" then
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
+end
+
+local function key()
+  local digits = {}
+  for i = 1, 32 do
+    local n = math.random(1, 16)
+    digits[i] = hex:sub(n, n)
+  end
+  return table.concat(digits)
+end
+
+request = function()
+  if method == "POST" then
+    return wrk.format("POST", path, nil, (body:gsub("BENCH_KEY", key())))
+  end
+  return wrk.format(method, path)
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p95_us": %d, ' ..
+    '"p99_us": %d, "status_errors": %d, "connect_errors": %d, "read_errors": %d, ' ..
+    '"write_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50),
+    latency:percentile(95), latency:percentile(99), e.status, e.connect, e.read, e.write,
+    e.timeout))
+end
+"""
+
+
+@dataclass
+class Scenario:
+    key: str
+    name: str
+    path: str
+    method: str = "GET"
+    cookie: str = ""
+    body: str = ""
+    # What limits it, from the run's own figures and the profile of the code path.
+    note: str = ""
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    rounds: list[dict] = field(default_factory=list)
+    queries: int | None = None
+
+    @property
+    def median(self) -> dict:
+        ordered = sorted(self.rounds, key=lambda r: r["rps"])
+        return ordered[len(ordered) // 2]
+
+
+# --- Set-up: Django in this process, the data, the sessions --------------------------------
+
+
+def server_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The production settings the server runs with (as the README gives them), over HTTP."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        # No TLS on the loopback: the redirect to HTTPS would answer every request with 301.
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=args.database_url,
+        DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    env.pop("REDIS_URL", None)
+    if args.redis:
+        env["REDIS_URL"] = args.redis_url
+    return env
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+def session_cookie(username: str) -> str:
+    """Sign the user in by writing a session, as the login view would; return the cookie."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from portal.models import User
+
+    user = User.objects.get(username=username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "portal.backends.PortalBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def writer_patient() -> None:
+    """The patient whose log the episode POSTs go to, so no demo patient's history grows."""
+    from portal.models import User
+    from tracker.models import PatientProfile
+
+    user, created = User.objects.get_or_create(
+        username=WRITER, defaults={"first_name": "Bench", "time_zone": "Europe/London"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    PatientProfile.objects.get_or_create(user=user)
+
+
+def episode_body(csrf: str) -> str:
+    """A typical episode: yesterday, 40 minutes, two triggers, one place, heat helped."""
+    import datetime
+    from urllib.parse import urlencode
+
+    yesterday = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)).date()
+    fields = [
+        ("csrfmiddlewaretoken", csrf),
+        ("submission_key", "BENCH_KEY"),
+        ("start_date", yesterday.isoformat()),
+        ("start_time", "09:30"),
+        ("end_date", yesterday.isoformat()),
+        ("end_time", "10:10"),
+        ("severity", "5"),
+        ("activity", "Lifting a box"),
+        ("triggers", "heavy_lifting"),
+        ("triggers", "sudden_twist"),
+        ("side_lower", "left"),
+        ("relief_heat", "2"),
+    ]
+    return urlencode(fields)
+
+
+def scenarios() -> list[Scenario]:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.urls import reverse
+
+    from education.models import Article
+    from portal.models import User
+
+    article = (
+        Article.objects.published().filter(slug="exercises-for-back-spasm").first()
+        or Article.objects.published().order_by("slug").first()
+    )
+    if article is None:
+        raise SystemExit("No published article: run `manage.py load_articles` on the database.")
+    heavy = User.objects.get(username="demo-heavy")
+    csrf = secrets.token_hex(16)  # 32 characters: Django accepts an unmasked secret as is
+    writer_cookie = session_cookie(WRITER) + f"; csrftoken={csrf}"
+    return [
+        Scenario("R0", "R0 bare view (/ping/)", reverse("ping")),
+        Scenario("R1", "R1 static file (WhiteNoise)", staticfiles_storage.url("css/portal.css")),
+        Scenario("article", "Article page, visitor", article.get_absolute_url()),
+        Scenario("search", "Article search", reverse("education:search") + "?q=stretch+heat"),
+        Scenario(
+            "dashboard",
+            "Dashboard, typical patient",
+            reverse("tracker:dashboard"),
+            cookie=session_cookie("demo-patient-00001"),
+        ),
+        Scenario(
+            "dashboard_heavy",
+            "Dashboard, heavy patient (5 years daily)",
+            reverse("tracker:dashboard"),
+            cookie=session_cookie("demo-heavy"),
+        ),
+        Scenario(
+            "queue",
+            "Clinician queue (500 patients)",
+            reverse("clinic:queue"),
+            cookie=session_cookie("demo-busy-clinician"),
+        ),
+        Scenario(
+            "patient_view",
+            "Clinician patient view (heavy patient)",
+            reverse("clinic:patient_detail", args=[heavy.pk]),
+            cookie=session_cookie("demo-busy-clinician"),
+        ),
+        Scenario(
+            "episode_post",
+            "Episode POST",
+            reverse("tracker:episode_create"),
+            method="POST",
+            cookie=writer_cookie,
+            body=episode_body(csrf),
+        ),
+    ]
+
+
+def count_queries(scenario: Scenario) -> int:
+    """Count the queries of one request of the scenario, after one warm-up request."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for pair in filter(None, (part.strip() for part in scenario.cookie.split(";"))):
+        name, value = pair.split("=", 1)
+        client.cookies[name] = value
+
+    def send() -> int:
+        if scenario.method == "POST":
+            body = scenario.body.replace("BENCH_KEY", uuid.uuid4().hex)
+            response = client.generic(
+                "POST", scenario.path, body, content_type="application/x-www-form-urlencoded"
+            )
+        else:
+            response = client.get(scenario.path, headers={"accept-encoding": "br, gzip"})
+        if response.status_code not in (200, 302):
+            raise SystemExit(f"{scenario.name}: {scenario.path} answered {response.status_code}")
+        return response.status_code
+
+    send()
+    with CaptureQueriesContext(connection) as captured:
+        send()
+    return len(captured.captured_queries)
+
+
+def search_plans() -> dict[str, str]:
+    """EXPLAIN ANALYZE of the search, as the planner chooses and with sequential scans off."""
+    from django.db import connection, transaction
+
+    from education.models import Article
+    from education.search import search_articles
+
+    sql, params = search_articles("stretch heat").query.sql_with_params()
+    plans = {"articles": str(Article.objects.count())}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql, params)
+        plans["as planned"] = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql, params)
+        plans["sequential scans off"] = "\n".join(row[0] for row in cursor.fetchall())
+    return plans
+
+
+def data_sizes() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_live_tup FROM pg_stat_user_tables "
+            "WHERE relname IN ('portal_user', 'tracker_episode', 'tracker_checkin', "
+            "'tracker_drink', 'clinic_share', 'tracker_redflaganswer') ORDER BY relname"
+        )
+        sizes = dict(cursor.fetchall())
+        cursor.execute("SELECT pg_database_size(current_database())")
+        sizes["database bytes"] = cursor.fetchone()[0]
+    from tracker.models import Episode
+
+    for username in ("demo-patient-00001", "demo-heavy"):
+        sizes[f"episodes of {username}"] = Episode.objects.filter(
+            patient__username=username
+        ).count()
+    return sizes
+
+
+# --- The server and the load ------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [
+        str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+        "portal.wsgi",
+        "--config",
+        str(BASE_DIR / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping/", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer /ping/ within 60 seconds")
+
+
+def stop(process: subprocess.Popen) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def wrk(scenario: Scenario, *, port: int, seconds: int, connections: int, script: Path) -> dict:
+    env = dict(
+        os.environ,
+        BENCH_METHOD=scenario.method,
+        BENCH_PATH=scenario.path,
+        BENCH_COOKIE=scenario.cookie,
+        BENCH_BODY=scenario.body,
+    )
+    command = [
+        "wrk",
+        "--threads",
+        "2",
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{seconds}s",
+        "--timeout",
+        "30s",
+        "--script",
+        str(script),
+        f"http://127.0.0.1:{port}{scenario.path}",
+    ]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    figures = json.loads(line.removeprefix("BENCH "))
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["errors"] = sum(
+        figures[name]
+        for name in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
+    )
+    return figures
+
+
+def episodes_of_writer() -> int:
+    from tracker.models import Episode
+
+    return Episode.objects.filter(patient__username=WRITER).count()
+
+
+# --- The report ---------------------------------------------------------------------------
+
+
+def versions(args: argparse.Namespace) -> dict[str, str]:
+    import django
+    import psycopg
+    from django.db import connection
+
+    def command_version(*command: str) -> str:
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=10)
+        except OSError:
+            return "not found"
+        return (done.stdout or done.stderr).strip().splitlines()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    found = {
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "memory": command_version("sh", "-c", "free -g | awk '/Mem:/ {print $2 \" GiB\"}'"),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "gunicorn": command_version(str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "--version"),
+        "psycopg": psycopg.__version__,
+        "postgresql": postgres,
+        "wrk": command_version("wrk", "--version"),
+    }
+    if args.redis:
+        found["redis"] = command_version("redis-server", "--version")
+    return found
+
+
+def table(results: list[Result]) -> str:
+    ceiling = results[0].median["rps"]
+    lines = [
+        "| Scenario | req/s | x R0 | p50 ms | p95 ms | queries/req | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        m = result.median
+        lines.append(
+            f"| {result.scenario.name} | {m['rps']:,.0f} | {m['rps'] / ceiling:.2f} | "
+            f"{m['p50_us'] / 1000:.1f} | {m['p95_us'] / 1000:.1f} | "
+            f"{result.queries if result.queries is not None else '-'} | "
+            f"{sum(r['errors'] for r in result.rounds)} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(results: dict[str, Result]) -> list[tuple[str, bool, str]]:
+    ceiling = results["R0"].median["rps"]
+    article = results["article"].median["rps"] / ceiling
+    typical, heavy = results["dashboard"].median, results["dashboard_heavy"].median
+    heavy_ratio = heavy["p95_us"] / typical["p95_us"]
+    return [
+        ("article page >= 0.8 x R0", article >= 0.8, f"{article:.2f} x R0"),
+        (
+            "heavy dashboard p95 <= 1.2 x typical",
+            heavy_ratio <= 1.2,
+            f"{heavy['p95_us'] / 1000:.1f} ms vs {typical['p95_us'] / 1000:.1f} ms "
+            f"= {heavy_ratio:.2f}",
+        ),
+        (
+            "clinician queue <= 6 queries",
+            results["queue"].queries <= 6,
+            f"{results['queue'].queries} queries",
+        ),
+        (
+            "episode POST <= 8 queries",
+            results["episode_post"].queries <= 8,
+            f"{results['episode_post'].queries} queries",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+    parser.add_argument("--redis", action="store_true", help="use Redis as the cache")
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--conn-max-age", type=int, default=60)
+    parser.add_argument("--only", nargs="*", help="scenario keys to run (R0 always runs)")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (make bench installs it with apt).")
+    env = server_environment(args)
+    setup_django(env)
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username="demo-heavy").exists():
+        raise SystemExit("No demo data in the database: run `make bench-data` first.")
+    writer_patient()
+    chosen = scenarios()
+    if args.only:
+        chosen = [s for s in chosen if s.key == "R0" or s.key in args.only]
+
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    cache = "redis" if args.redis else "locmem"
+    print(f"Benchmark {started}: {args.workers} gunicorn workers, {cache} cache", flush=True)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        script = Path(scratch, "bench.lua")
+        script.write_text(WRK_SCRIPT)
+        port = free_port()
+        server = start_gunicorn(
+            env, port=port, workers=args.workers, log=Path(scratch, "gunicorn.log")
+        )
+        try:
+            for scenario in chosen:
+                result = Result(scenario)
+                result.queries = count_queries(scenario)
+                before = episodes_of_writer()
+                wrk(scenario, port=port, seconds=3, connections=args.connections, script=script)
+                for _round in range(args.rounds):
+                    result.rounds.append(
+                        wrk(
+                            scenario,
+                            port=port,
+                            seconds=args.seconds,
+                            connections=args.connections,
+                            script=script,
+                        )
+                    )
+                if scenario.method == "POST":
+                    stored = episodes_of_writer() - before
+                    sent = sum(r["requests"] for r in result.rounds)
+                    result.scenario.note = f"{stored} episodes stored for the requests sent"
+                    result.rounds[0]["stored_vs_sent"] = [stored, sent]
+                m = result.median
+                print(
+                    f"  {scenario.name:<44} {m['rps']:8,.0f} req/s"
+                    f"  p50 {m['p50_us'] / 1000:7.1f} ms"
+                    f"  p95 {m['p95_us'] / 1000:7.1f} ms"
+                    f"  {result.queries} queries",
+                    flush=True,
+                )
+                results.append(result)
+        finally:
+            stop(server)
+
+    by_key = {result.scenario.key: result for result in results}
+    report = {
+        "started": started,
+        "cache": cache,
+        "workers": args.workers,
+        "connections": args.connections,
+        "rounds": args.rounds,
+        "seconds": args.seconds,
+        "conn_max_age": args.conn_max_age,
+        "versions": versions(args),
+        "data": data_sizes(),
+        "results": [
+            {"scenario": asdict(r.scenario), "queries": r.queries, "rounds": r.rounds}
+            for r in results
+        ],
+    }
+    lines = [table(results)]
+    if {"article", "dashboard", "dashboard_heavy", "queue", "episode_post"} <= by_key.keys():
+        checks = targets(by_key)
+        report["targets"] = checks
+        lines.append("")
+        lines += [
+            f"- {'met' if ok else 'NOT met'}: {what} ({detail})" for what, ok, detail in checks
+        ]
+    if "search" in by_key:
+        report["search_plans"] = search_plans()
+    text = "\n".join(lines)
+    print("\n" + text)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    name = f"latest-{cache}"
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (RESULTS_DIR / f"{name}.md").write_text(text + "\n")
+    print(f"\nWritten: bench/results/{name}.json and .md")
+
+
+if __name__ == "__main__":
+    main()
