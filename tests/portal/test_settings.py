@@ -103,3 +103,16 @@ def test_pages_for_a_logged_in_person_are_never_stored_but_public_ones_may_be(cl
     assert "no-store" not in client.get(reverse("home")).get("Cache-Control", "")
     client.force_login(alice)
     assert "no-store" in client.get(reverse("home"))["Cache-Control"]
+
+
+def test_env_example_documents_every_variable_the_settings_and_gunicorn_read() -> None:
+    import re
+
+    read = set()
+    for source in ("portal/settings.py", "gunicorn.conf.py"):
+        text = (ROOT / source).read_text()
+        read |= set(re.findall(r'env_(?:str|int|bool|list)\("([A-Z_]+)"', text))
+        read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', text))
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert len(read) > 20
+    assert read - documented == set()
