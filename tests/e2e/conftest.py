@@ -41,6 +41,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 NARROWEST = 320
+# Every page must fit without sideways scrolling at a phone's width and at the widths where the
+# navigation is laid out in a row (it once overflowed at 1280 px for a clinician).
+WIDTHS = (NARROWEST, 1024, 1280, 1400)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -137,13 +140,14 @@ class Browser:
     # Audits --------------------------------------------------------------------------------
 
     def check(self, screenshot: str | None = None) -> None:
-        """Audit the current page: axe-core WCAG 2.1 A/AA, and no sideways scroll at 320 px."""
+        """Audit the current page: axe-core WCAG 2.1 A/AA, and no sideways scroll at WIDTHS."""
         self.page.wait_for_load_state("load")
         violations = self._axe()
         assert not violations, f"axe on {self.path}:\n" + "\n".join(violations)
         if screenshot:
             self.screenshot(screenshot)
-        self._assert_fits(NARROWEST)
+        for width in WIDTHS:
+            self._assert_fits(width)
         self.checked.add(self.path)
 
     def _axe(self) -> list[str]:
