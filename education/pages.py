@@ -12,6 +12,7 @@ change shows everywhere at once.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -23,19 +24,40 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 GENERATION_KEY = "public-pages:generation"
+logger = logging.getLogger(__name__)
+
+
+class CacheUnavailable(Exception):
+    """The cache did not answer; the page is rendered as if nothing were cached."""
+
+
+def _cache(operation: Callable[[], object]) -> object:
+    # A cache that is down (Redis restarting, say) must not take the public pages down with it.
+    try:
+        return operation()
+    except Exception as error:  # each cache backend raises its own errors
+        logger.warning("The page cache is unavailable: %r", error)
+        raise CacheUnavailable from error
 
 
 def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
+    generation = _cache(lambda: cache.get(GENERATION_KEY))
     if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
+        _cache(lambda: cache.add(GENERATION_KEY, time.time_ns(), timeout=None))
+        generation = _cache(lambda: cache.get(GENERATION_KEY, 0))
     return generation
 
 
 def forget_public_pages() -> None:
-    """Make every cached public page stale, after an article or its parts changed."""
-    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    """Make every cached public page stale, after an article or its parts changed.
+
+    If the cache is down the change is saved all the same (and logged): cached copies then last
+    at most PUBLIC_PAGE_CACHE_SECONDS.
+    """
+    try:
+        _cache(lambda: cache.set(GENERATION_KEY, time.time_ns(), timeout=None))
+    except CacheUnavailable:
+        pass
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -64,8 +86,11 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"public-page:{_generation()}:{path}"
-        kept = cache.get(key)
+        try:
+            key = f"public-page:{_generation()}:{path}"
+            kept = _cache(lambda: cache.get(key))
+        except CacheUnavailable:
+            return view(request, *args, **kwargs)
         if kept is not None:
             content, content_type = kept
             return HttpResponse(content, content_type=content_type)
@@ -74,7 +99,10 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
             response.render()  # a TemplateResponse, from the class-based views
         if _cacheable_response(request, response):
             value = (response.content, response["Content-Type"])
-            cache.set(key, value, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+            try:
+                _cache(lambda: cache.set(key, value, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS))
+            except CacheUnavailable:
+                pass  # served, just not kept
         return response
 
     return wrapper

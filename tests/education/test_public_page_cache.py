@@ -127,3 +127,33 @@ def test_a_missing_article_is_not_cached(anonymous) -> None:
     assert anonymous.get(url).status_code == 404
     make_article(slug="later")
     assert anonymous.get(url).status_code == 200
+
+
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+    }
+}
+
+
+def test_a_cache_that_is_down_does_not_take_the_pages_down(anonymous, settings, caplog) -> None:
+    article = make_article(slug="heat", title="Heat and cold")
+    settings.CACHES = UNREACHABLE_REDIS
+    from django.core.cache import caches
+
+    caches.close_all()
+    try:
+        for url in (article.get_absolute_url(), reverse("home")):
+            assert anonymous.get(url).status_code == 200
+        # An editor's change is still saved when the cache cannot be told.
+        editor = make_user("editor", groups=(CONTENT_EDITORS,), is_staff=True)
+        response = client_for(editor).post(
+            reverse("admin:education_article_changelist"),
+            {"action": "return_to_draft", "_selected_action": [article.pk]},
+        )
+        assert response.status_code == 302
+        assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
+        assert "The page cache is unavailable" in caplog.text
+    finally:
+        caches.close_all()
