@@ -200,8 +200,9 @@ def build_summary(
     chart_since = today - datetime.timedelta(days=days - 1)
     stats_since = day_start(today - datetime.timedelta(days=STATS_DAYS - 1), zone)
 
+    # Plain tuples, not model instances: a patient who logs daily has over a hundred of them.
     episodes = list(
-        episodes_overlapping(patient=patient, since=flag_since, until=today, zone=zone).only(
+        episodes_overlapping(patient=patient, since=flag_since, until=today, zone=zone).values_list(
             "id", "started_at", "ended_at", "severity"
         )
     )
@@ -254,13 +255,13 @@ def build_summary(
         else {}
     )
 
-    spans = [(e.started_at, e.ended_at) for e in episodes]
+    spans = [(start, end) for _id, start, end, _severity in episodes]
     statuses = rules.day_statuses(
         episodes=spans, checkins=checkins, zone=zone, today=today, since=flag_since
     )
     run = rules.current_run(statuses, today=today, since=flag_since)
     worst = rules.daily_worst_severity(
-        episodes=[(e.started_at, e.ended_at, e.severity) for e in episodes],
+        episodes=[(start, end, severity) for _id, start, end, severity in episodes],
         checkins=checkins,
         zone=zone,
         today=today,
@@ -280,7 +281,7 @@ def build_summary(
     comparison = (
         rules.hydration_comparison(
             days=hydration_days,
-            episode_starts=[e.started_at.astimezone(zone).date() for e in episodes],
+            episode_starts=[start.astimezone(zone).date() for _id, start, _end, _sev in episodes],
             target_ml=target_ml,
             today=today,
         )
@@ -291,7 +292,14 @@ def build_summary(
     def article(slug: str) -> tuple[str, str] | None:
         return (slug, articles[slug]) if slug in articles else None
 
-    ordered = sorted(episodes, key=lambda e: e.started_at, reverse=True)
+    newest_first = sorted(episodes, key=lambda row: row[1], reverse=True)
+
+    def shown(rows: list[tuple]) -> list[Episode]:
+        return [
+            Episode(id=pk, patient=patient, started_at=start, ended_at=end, severity=severity)
+            for pk, start, end, severity in rows
+        ]
+
     return Summary(
         today=today,
         days=days,
@@ -323,6 +331,6 @@ def build_summary(
         today_ml=drink_totals.get(today, (0, 0))[0],
         today_complete=today in marked_complete,
         run_seen_by=[ack for ack in run_acknowledgements if run and ack.run_first_day == run.first],
-        open_episodes=[e for e in ordered if e.ended_at is None],
-        recent_episodes=ordered[:5],
+        open_episodes=shown([row for row in newest_first if row[2] is None]),
+        recent_episodes=shown(newest_first[:5]),
     )
