@@ -1,0 +1,340 @@
+"""The benchmark's demo data: fixed accounts that log in, realistic histories that obey every
+rule of the data model, the same data for the same seed, and no accidental overwrite."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count, Max, Min
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from bench import demo_data
+from clinic.models import CONSENT_VERSION, ClinicianProfile, Share
+from clinic.queue import active_shares, patient_statuses
+from portal.models import User, validate_time_zone
+from portal.roles import is_clinician
+from tracker import rules
+from tracker.models import (
+    FUTURE_START_TOLERANCE,
+    Acknowledgement,
+    CheckIn,
+    Drink,
+    Episode,
+    EpisodeLocation,
+    EpisodeTrigger,
+    HydrationDay,
+    PatientProfile,
+    RedFlagAnswer,
+    ReliefTried,
+)
+
+# The generator places today's entries in the part of the day that has passed: a pinned clock
+# makes two runs produce the same moments.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("midday")]
+
+PATIENTS = 20
+CLINICIANS = 3
+PASSWORD = "bench-test-password-42"
+
+
+def generate(*, patients: int = PATIENTS, years: float = 1, seed: int = 7, **options) -> str:
+    """Run the command and return what it printed on stdout and stderr."""
+    out, err = StringIO(), StringIO()
+    call_command(
+        "generate_demo_data",
+        patients=patients,
+        clinicians=CLINICIANS,
+        years=years,
+        seed=seed,
+        password=PASSWORD,
+        stdout=out,
+        stderr=err,
+        **options,
+    )
+    return out.getvalue() + err.getvalue()
+
+
+@pytest.fixture
+def output() -> str:
+    return generate()
+
+
+def patient(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def numbered(numbers) -> set[str]:
+    return {demo_data.patient_username(number) for number in numbers}
+
+
+def test_every_demo_account_logs_in_with_the_one_password(output) -> None:
+    # Through the sign-in page, as the benchmark does: django-axes needs the request, which
+    # Client.login() does not pass on.
+    for username in (
+        demo_data.patient_username(1),
+        demo_data.patient_username(PATIENTS),
+        demo_data.HEAVY_USERNAME,
+        demo_data.clinician_username(1),
+        demo_data.BUSY_USERNAME,
+    ):
+        client = Client()
+        response = client.post(reverse("login"), {"username": username, "password": PASSWORD})
+        assert response.status_code == 302, username
+        assert client.session[SESSION_KEY] == str(patient(username).pk)
+    refused = Client().post(
+        reverse("login"), {"username": demo_data.HEAVY_USERNAME, "password": "not-the-password"}
+    )
+    assert refused.status_code == 200
+    # Hashed once for everyone.
+    assert demo_data.demo_users().values("password").distinct().count() == 1
+    assert demo_data.demo_users().count() == PATIENTS + 1 + CLINICIANS + 1
+
+
+def test_clinicians_are_set_up_as_staff_approve_them(output) -> None:
+    usernames = [demo_data.clinician_username(n) for n in range(1, CLINICIANS + 1)]
+    clinicians = User.objects.filter(username__in=[*usernames, demo_data.BUSY_USERNAME])
+    assert clinicians.count() == CLINICIANS + 1
+    for clinician in clinicians:
+        assert is_clinician(clinician)
+        profile = ClinicianProfile.objects.get(user=clinician)
+        assert profile.code_expires_at > timezone.now()
+    codes = ClinicianProfile.objects.values_list("share_code", flat=True)
+    assert len(set(codes)) == CLINICIANS + 1
+    assert not PatientProfile.objects.filter(user__in=clinicians).exists()
+
+
+def test_patients_have_a_profile_and_one_of_several_real_time_zones(output) -> None:
+    patients = User.objects.filter(patient_profile__isnull=False)
+    assert patients.count() == PATIENTS + 1
+    zones = set(patients.values_list("time_zone", flat=True))
+    assert len(zones) >= 3
+    for zone in zones:
+        validate_time_zone(zone)
+
+
+def test_the_heavy_patient_has_an_episode_a_check_in_and_drinks_every_day_for_five_years(
+    output,
+) -> None:
+    heavy = patient(demo_data.HEAVY_USERNAME)
+    zone = heavy.zone
+    today = timezone.now().astimezone(zone).date()
+    episode_days = {
+        started_at.astimezone(zone).date()
+        for started_at in Episode.objects.filter(patient=heavy).values_list("started_at", flat=True)
+    }
+    first = today - datetime.timedelta(days=demo_data.HEAVY_DAYS - 1)
+    every_day = {first + datetime.timedelta(days=n) for n in range(demo_data.HEAVY_DAYS)}
+    assert episode_days == every_day
+    assert set(CheckIn.objects.filter(patient=heavy).values_list("day", flat=True)) == every_day
+    assert set(Drink.objects.filter(patient=heavy).values_list("day", flat=True)) == every_day
+    assert HydrationDay.objects.filter(patient=heavy, complete=True).count() == len(every_day) - 1
+
+
+def test_the_busy_clinician_has_every_patient_when_there_are_fewer_than_500(output) -> None:
+    busy = patient(demo_data.BUSY_USERNAME)
+    shares = Share.objects.filter(clinician=busy, revoked_at__isnull=True)
+    assert shares.count() == PATIENTS + 1
+    assert shares.filter(patient__username=demo_data.HEAVY_USERNAME).exists()
+    assert set(Share.objects.values_list("consent_version", flat=True)) == {CONSENT_VERSION}
+
+
+def test_the_busy_clinician_has_500_patients_when_there_are_more() -> None:
+    generate(patients=600, years=0.05)
+    busy = patient(demo_data.BUSY_USERNAME)
+    shares = Share.objects.filter(clinician=busy, revoked_at__isnull=True)
+    assert shares.count() == demo_data.BUSY_SHARES
+    assert shares.filter(patient__username=demo_data.HEAVY_USERNAME).exists()
+    assert not shares.filter(patient__username=demo_data.patient_username(500)).exists()
+    # Everyone else shares with one or two of the numbered clinicians, or with nobody.
+    per_patient = Share.objects.filter(revoked_at__isnull=True).exclude(clinician=busy)
+    counts = per_patient.values("patient").annotate(n=Count("id")).values_list("n", flat=True)
+    assert set(counts) <= {1, 2}
+
+
+def test_episodes_keep_every_constraint_and_only_recent_ones_are_still_going(output) -> None:
+    now = timezone.now()
+    episodes = Episode.objects.all()
+    assert episodes.count() > 20 * PATIENTS
+    for episode in episodes:
+        assert rules.SEVERITY_MIN <= episode.severity <= rules.SEVERITY_MAX
+        assert episode.started_at <= now
+        assert episode.started_at <= episode.updated_at + FUTURE_START_TOLERANCE
+        assert episode.created_at >= episode.started_at
+        if episode.ended_at is None:
+            assert now - episode.started_at < datetime.timedelta(days=2)
+        else:
+            assert episode.started_at <= episode.ended_at <= now
+    assert episodes.filter(ended_at__isnull=True).exists()
+    severities = set(episodes.values_list("severity", flat=True))
+    assert {1, 5, 9} <= severities
+    # Details from the vocabularies, as a patient fills them in.
+    assert EpisodeTrigger.objects.values("code").distinct().count() >= 10
+    assert EpisodeLocation.objects.values("region", "side").distinct().count() >= 6
+    assert ReliefTried.objects.filter(effect__isnull=False).values("effect").distinct().count() == 4
+
+
+def test_histories_have_runs_of_symptoms_with_free_and_unlogged_days_between(output) -> None:
+    counts = dict.fromkeys(rules.DayStatus, 0)
+    for someone in User.objects.filter(username__startswith="demo-patient-"):
+        zone = someone.zone
+        today = timezone.now().astimezone(zone).date()
+        since = today - datetime.timedelta(days=200)
+        statuses = rules.day_statuses(
+            episodes=Episode.objects.filter(patient=someone).values_list("started_at", "ended_at"),
+            checkins=CheckIn.objects.filter(patient=someone, day__gte=since).values_list(
+                "day", "worst_severity"
+            ),
+            zone=zone,
+            today=today,
+            since=since,
+        )
+        for status in statuses.values():
+            counts[status] += 1
+    days = sum(counts.values())
+    assert 0.2 < counts[rules.DayStatus.SYM] / days < 0.5
+    assert 0.1 < counts[rules.DayStatus.FREE] / days < 0.5
+    assert 0.1 < counts[rules.DayStatus.UNLOGGED] / days < 0.7
+
+
+def test_the_flagged_patients_are_the_heavy_one_and_every_sixteenth(output) -> None:
+    busy = patient(demo_data.BUSY_USERNAME)
+    statuses = patient_statuses(shares=active_shares(clinician=busy), viewer_zone=busy.zone)
+    flagged = {status.patient.username for status in statuses if status.persistence}
+    expected = numbered(range(1, PATIENTS + 1, demo_data.PERSISTENT_EVERY))
+    assert flagged == expected | {demo_data.HEAVY_USERNAME}
+    # Some runs are already marked as seen, by a clinician the patient shares with.
+    for seen in Acknowledgement.objects.filter(run_first_day__isnull=False):
+        assert Share.objects.filter(patient=seen.patient, clinician=seen.clinician).exists()
+
+
+def test_some_patients_answered_red_flags_and_a_clinician_saw_some(output) -> None:
+    answers = RedFlagAnswer.objects.select_related("patient__patient_profile")
+    answered = {answer.patient.username for answer in answers}
+    expected = numbered(range(demo_data.RED_FLAGS_FROM, PATIENTS + 1, demo_data.RED_FLAGS_EVERY))
+    assert answered == expected | {demo_data.HEAVY_USERNAME}
+    for answer in answers:
+        flag = rules.RED_FLAGS_BY_CODE[answer.code]
+        assert answer.patient.patient_profile.pregnant or not flag.pregnancy_only
+        assert answer.answered_at <= answer.advice_shown_at <= timezone.now()
+        if answer.episode_id:
+            assert answer.episode.patient_id == answer.patient_id
+    seen = Acknowledgement.objects.filter(red_flag__isnull=False)
+    assert 0 < seen.count() < answers.count()
+    for acknowledgement in seen:
+        assert acknowledgement.created_at >= acknowledgement.red_flag.answered_at
+        assert Share.objects.filter(
+            patient=acknowledgement.patient, clinician=acknowledgement.clinician
+        ).exists()
+
+
+def test_drinks_are_logged_on_most_recent_days_and_most_of_those_marked_complete(output) -> None:
+    today = timezone.now().date()
+    recent = today - datetime.timedelta(days=demo_data.DENSE_HYDRATION_DAYS - 10)
+    stopped = numbered(range(demo_data.STOPPED_FROM, PATIENTS + 1, demo_data.STOPPED_EVERY))
+    for someone in User.objects.filter(username__startswith="demo-patient-").exclude(
+        username__in=stopped
+    ):
+        drink_days = set(
+            Drink.objects.filter(patient=someone, day__gte=recent).values_list("day", flat=True)
+        )
+        complete = HydrationDay.objects.filter(patient=someone, day__gte=recent, complete=True)
+        days = (today - recent).days
+        assert len(drink_days) > 0.6 * days, someone.username
+        assert complete.count() > 0.4 * days, someone.username
+    per_day = Drink.objects.values("patient", "day").annotate(n=Count("id"))
+    assert {row["n"] for row in per_day} <= {1, 2, 3, 4, 5}
+    amounts = Drink.objects.aggregate(low=Min("amount_ml"), high=Max("amount_ml"))
+    assert 50 <= amounts["low"] and amounts["high"] <= 1500
+
+
+def snapshot() -> dict[str, list]:
+    """Return the demo data by what it means, without ids, sorted."""
+    return {
+        "users": sorted(
+            demo_data.demo_users().values_list(
+                "username", "first_name", "last_name", "time_zone", "date_joined"
+            )
+        ),
+        "episodes": sorted(
+            Episode.objects.values_list(
+                "patient__username",
+                "started_at",
+                "ended_at",
+                "severity",
+                "activity",
+                "created_at",
+                "updated_at",
+            )  # fmt: skip
+        ),
+        "triggers": sorted(
+            EpisodeTrigger.objects.values_list(
+                "episode__patient__username", "episode__started_at", "code"
+            )
+        ),
+        "checkins": sorted(
+            CheckIn.objects.values_list("patient__username", "day", "worst_severity", "created_at")
+        ),
+        "drinks": sorted(
+            Drink.objects.values_list("patient__username", "day", "amount_ml", "logged_at")
+        ),
+        "red_flags": sorted(
+            RedFlagAnswer.objects.values_list("patient__username", "code", "answered_at")
+        ),
+        "shares": sorted(
+            Share.objects.values_list(
+                "patient__username", "clinician__username", "consented_at", "revoked_at"
+            ),
+            key=str,
+        ),
+        "codes": sorted(ClinicianProfile.objects.values_list("share_code", flat=True)),
+    }
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data() -> None:
+    generate(patients=6, seed=3)
+    first = snapshot()
+    generate(patients=6, seed=3, replace=True)
+    assert snapshot() == first
+    generate(patients=6, seed=4, replace=True)
+    other = snapshot()
+    assert other["episodes"] != first["episodes"]
+    assert other["drinks"] != first["drinks"]
+
+
+def test_it_refuses_to_run_over_existing_demo_accounts_without_replace(output) -> None:
+    episodes = Episode.objects.count()
+    with pytest.raises(CommandError, match="--replace"):
+        generate()
+    assert Episode.objects.count() == episodes
+
+
+def test_replace_deletes_the_old_demo_accounts_and_all_their_data(output) -> None:
+    alice = User.objects.create_user(username="alice", password="another-password-1")
+    Episode.objects.create(
+        patient=alice, started_at=timezone.now() - datetime.timedelta(hours=2), severity=3
+    )
+    generate(patients=5, replace=True)
+
+    assert not User.objects.filter(username=demo_data.patient_username(6)).exists()
+    assert User.objects.filter(username=demo_data.patient_username(5)).exists()
+    assert demo_data.demo_users().count() == 5 + 1 + CLINICIANS + 1
+    # Nothing is left of the old accounts, and other people's data is untouched.
+    assert not Episode.objects.exclude(patient__in=User.objects.all()).exists()
+    assert Episode.objects.filter(patient=alice).count() == 1
+    assert User.objects.filter(username="alice").exists()
+    for model in (EpisodeTrigger, ReliefTried, EpisodeLocation):
+        assert not model.objects.exclude(episode__in=Episode.objects.all()).exists()
+
+
+def test_it_names_the_database_first_and_shows_progress(output) -> None:
+    name = connection.settings_dict["NAME"]
+    assert output.splitlines()[0] == (
+        f"Writing demo data to the {connection.vendor} database “{name}”."
+    )
+    total = PATIENTS + 1
+    assert f"patients {total}/{total} [##########] 100%" in output
