@@ -5,8 +5,9 @@ memory by default; Redis when REDIS_URL is set, shared by every server) and the 
 run again. Never for a signed-in person: their pages carry their name and may carry their
 red-flag advice. Never for a page that set a cookie, used a CSRF token or showed a message.
 
-Any change made in the admin or by `load_articles` calls forget_public_pages(), which moves
-every key to a new generation. With local memory each server process has its own cache, so
+Any change made in the admin or by `load_articles` calls forget_public_pages(), which starts a
+new generation: a kept page records the generation it was rendered in, and one from an older
+generation is stale. With local memory each server process has its own cache, so
 another process may show the old page for up to PUBLIC_PAGE_CACHE_SECONDS; with Redis the
 change shows everywhere at once.
 """
@@ -85,20 +86,23 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = "public-page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # One round trip: the current generation and the kept page, which records the
+        # generation it was rendered in. A page from an older generation is stale.
         try:
-            key = f"public-page:{_generation()}:{path}"
-            kept = _cache(lambda: cache.get(key))
+            kept = _cache(lambda: cache.get_many([GENERATION_KEY, key]))
+            generation = kept.get(GENERATION_KEY) or _generation()
         except CacheUnavailable:
             return view(request, *args, **kwargs)
-        if kept is not None:
-            content, content_type = kept
+        page = kept.get(key)
+        if page is not None and page[0] == generation:
+            _generation_of_page, content, content_type = page
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response.render()  # a TemplateResponse, from the class-based views
         if _cacheable_response(request, response):
-            value = (response.content, response["Content-Type"])
+            value = (generation, response.content, response["Content-Type"])
             try:
                 _cache(lambda: cache.set(key, value, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS))
             except CacheUnavailable:
