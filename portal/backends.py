@@ -8,8 +8,8 @@ from portal.models import User
 class PortalBackend(ModelBackend):
     """Load the signed-in user and their tracker profile in one query on every request.
 
-    Patient pages need the profile (time zone rules aside, whether the pregnancy questions are
-    asked); a LEFT JOIN here saves a query on each of them.
+    Patient pages need the profile (their drinks target, their usual glass, whether to ask the
+    pregnancy questions); a LEFT JOIN here saves a query on each of them.
     """
 
     def get_user(self, user_id: int) -> User | None:

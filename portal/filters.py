@@ -1,6 +1,6 @@
 """List filters that would put health data in a URL travel by POST and live in the session.
 
-A trigger ("alcohol") or a patient's name in a query string would land in browser history,
+A trigger ("stress") or a patient's name in a query string would land in browser history,
 proxy and server logs. So the filter form posts, the valid values are kept in the session
 under the page's own key, and the page redirects to its plain address (post/redirect/get).
 Only the page number stays in the query string.

@@ -165,8 +165,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 AXES_VERBOSE = False  # its log lines carry usernames; failures are in the admin instead
 
-# Sessions end after a spell without activity (portal.middleware.IdleTimeoutMiddleware):
-# clinicians and staff see many people's health data, so theirs is short.
 # The cache holds rendered public pages only (education.pages). One Redis shared by every
 # server when REDIS_URL is set; otherwise each process keeps its own in local memory.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -182,6 +180,8 @@ CACHES = {
 }
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PORTAL_PUBLIC_PAGE_CACHE_SECONDS", default=300)
 
+# Sessions end after a spell without activity (portal.middleware.IdleTimeoutMiddleware):
+# clinicians and staff see many people's health data, so theirs is short.
 SESSION_IDLE_MINUTES_STAFF = env_int("PORTAL_IDLE_MINUTES_STAFF", default=30)
 SESSION_IDLE_MINUTES_PATIENT = env_int("PORTAL_IDLE_MINUTES_PATIENT", default=120)
 
