@@ -308,6 +308,38 @@ def count_queries(scenario: Scenario) -> tuple[int, int]:
     return len(queries), transactions
 
 
+def in_process_times(scenario: Scenario, *, times: int) -> tuple[float, float]:
+    """Median time of one request, and of its SQL, through Django's test client: one at a
+    time, on an otherwise idle process (no queueing, no HTTP)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for pair in filter(None, (part.strip() for part in scenario.cookie.split(";"))):
+        name, value = pair.split("=", 1)
+        client.cookies[name] = value
+
+    def send() -> None:
+        if scenario.method == "POST":
+            body = scenario.body.replace("BENCH_KEY", uuid.uuid4().hex)
+            client.generic(
+                "POST", scenario.path, body, content_type="application/x-www-form-urlencoded"
+            )
+        else:
+            client.get(scenario.path)
+
+    send()
+    totals, sql = [], []
+    for _ in range(times):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            send()
+            totals.append(time.perf_counter() - started)
+        sql.append(sum(float(query["time"]) for query in captured.captured_queries))
+    return statistics.median(totals), statistics.median(sql)
+
+
 def search_plans() -> dict[str, str]:
     """EXPLAIN ANALYZE of the search: on the library as it is, and with 500 more articles.
 
@@ -607,6 +639,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="scenario keys to run (R0 always runs)")
     parser.add_argument("--explain", action="store_true", help="print the search plans only")
     parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON")
+    parser.add_argument(
+        "--in-process", action="store_true", help="time each scenario in this process only"
+    )
     args = parser.parse_args()
     if args.table:
         results = results_from(args.table)
@@ -621,6 +656,12 @@ def main() -> None:
     if args.explain:
         for name, plan in search_plans().items():
             print(f"{name}:\n{plan}\n")
+        return
+    if args.in_process:
+        writer_patient()
+        for scenario in scenarios():
+            total, sql = in_process_times(scenario, times=5 if scenario.key == "queue" else 20)
+            print(f"{scenario.name:<44} {total * 1000:7.1f} ms, of which SQL {sql * 1000:6.1f} ms")
         return
     from django.contrib.auth import get_user_model
 
