@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -118,7 +119,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        page = loader.get_template("503.html").render(
+            {"emergency_number": settings.PORTAL_EMERGENCY_NUMBER}
+        )
+        response = HttpResponse(page, status=503)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
     return defaults.server_error(request)

@@ -48,6 +48,17 @@ def test_an_unreachable_database_is_a_503_with_retry_after_not_a_500(monkeypatch
     assert "Traceback" not in page
 
 
+def test_the_503_page_gives_the_configured_emergency_number(monkeypatch, settings) -> None:
+    def refuse(self: BaseDatabaseWrapper, *args: object) -> None:
+        raise OperationalError("connection refused")
+
+    settings.PORTAL_EMERGENCY_NUMBER = "112"
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    page = Client(raise_request_exception=False).get("/").content.decode()
+    assert "call 112" in page
+    assert "call 999" not in page
+
+
 def test_any_other_fault_is_still_a_500(monkeypatch) -> None:
     def broken(self: BaseDatabaseWrapper, *args: object) -> None:
         raise RuntimeError("a bug")
