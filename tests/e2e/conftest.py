@@ -168,12 +168,13 @@ class Browser:
         original = self.page.viewport_size
         self.page.set_viewport_size({"width": width, "height": 800})
         try:
-            # Charts redraw for the new width on the next animation frames: allow them a second.
+            # Charts redraw for the new width on the next animation frames, which can take a
+            # while on a busy machine: allow them three seconds (only spent if they stick out).
             try:
                 self.page.wait_for_function(
                     "() => document.documentElement.scrollWidth <= "
                     "document.documentElement.clientWidth",
-                    timeout=1000,
+                    timeout=3000,
                 )
             except PlaywrightTimeoutError:
                 pass  # reported below, with the elements that stick out
