@@ -26,6 +26,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -259,19 +260,10 @@ def scenarios() -> list[Scenario]:
     ]
 
 
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-def count_queries(scenario: Scenario) -> tuple[int, int]:
-    """Count one request's queries (BEGIN and COMMIT aside) and its transactions.
-
-    One warm-up request first. For a request that writes, check that every write happens
-    inside one transaction: exactly one BEGIN ... COMMIT holds them all.
-    """
-    from django.db import connection
+def in_process_sender(scenario: Scenario) -> Callable[[], int]:
+    """Return a function that sends the scenario's request through Django's test client, with
+    its cookies and a fresh submission key, and stops the run on an unexpected status."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
     for pair in filter(None, (part.strip() for part in scenario.cookie.split(";"))):
@@ -290,6 +282,23 @@ def count_queries(scenario: Scenario) -> tuple[int, int]:
             raise SystemExit(f"{scenario.name}: {scenario.path} answered {response.status_code}")
         return response.status_code
 
+    return send
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def count_queries(scenario: Scenario) -> tuple[int, int]:
+    """Count one request's queries (BEGIN and COMMIT aside) and its transactions.
+
+    One warm-up request first. For a request that writes, check that every write happens
+    inside one transaction: exactly one BEGIN ... COMMIT holds them all.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    send = in_process_sender(scenario)
     send()
     with CaptureQueriesContext(connection) as captured:
         send()
@@ -312,23 +321,9 @@ def in_process_times(scenario: Scenario, *, times: int) -> tuple[float, float]:
     """Median time of one request, and of its SQL, through Django's test client: one at a
     time, on an otherwise idle process (no queueing, no HTTP)."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    for pair in filter(None, (part.strip() for part in scenario.cookie.split(";"))):
-        name, value = pair.split("=", 1)
-        client.cookies[name] = value
-
-    def send() -> None:
-        if scenario.method == "POST":
-            body = scenario.body.replace("BENCH_KEY", uuid.uuid4().hex)
-            client.generic(
-                "POST", scenario.path, body, content_type="application/x-www-form-urlencoded"
-            )
-        else:
-            client.get(scenario.path)
-
+    send = in_process_sender(scenario)
     send()
     totals, sql = [], []
     for _ in range(times):

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.run import TRANSACTION_CONTROL, WRITES
 from clinic.access import approve_clinician
 from clinic.models import Share
 from education.search import search_articles
@@ -23,8 +24,6 @@ from tests.conftest import client_for, make_article
 from tests.tracker.test_dashboard import daily_history
 from tracker.models import Episode
 
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-WRITES = ("INSERT", "UPDATE", "DELETE")
 SIZES = [3, 2 * 365]  # days of daily history
 
 

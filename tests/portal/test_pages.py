@@ -34,12 +34,18 @@ def test_health_reports_failure_honestly(anonymous, monkeypatch) -> None:
     assert response.json()["status"] == "error"
 
 
-def test_an_unreachable_database_is_a_503_with_retry_after_not_a_500(monkeypatch) -> None:
-    def refuse(self: BaseDatabaseWrapper, *args: object) -> None:
-        raise OperationalError("connection refused")
+def page_when_every_query_raises(monkeypatch, error: Exception):
+    """Ask for the home page while each database cursor raises `error`."""
 
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
-    response = Client(raise_request_exception=False).get("/")
+    def raising(self: BaseDatabaseWrapper, *args: object) -> None:
+        raise error
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", raising)
+    return Client(raise_request_exception=False).get("/")
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after_not_a_500(monkeypatch) -> None:
+    response = page_when_every_query_raises(monkeypatch, OperationalError("connection refused"))
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     page = response.content.decode()
@@ -49,22 +55,15 @@ def test_an_unreachable_database_is_a_503_with_retry_after_not_a_500(monkeypatch
 
 
 def test_the_503_page_gives_the_configured_emergency_number(monkeypatch, settings) -> None:
-    def refuse(self: BaseDatabaseWrapper, *args: object) -> None:
-        raise OperationalError("connection refused")
-
     settings.PORTAL_EMERGENCY_NUMBER = "112"
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
-    page = Client(raise_request_exception=False).get("/").content.decode()
+    response = page_when_every_query_raises(monkeypatch, OperationalError("connection refused"))
+    page = response.content.decode()
     assert "call 112" in page
     assert "call 999" not in page
 
 
 def test_any_other_fault_is_still_a_500(monkeypatch) -> None:
-    def broken(self: BaseDatabaseWrapper, *args: object) -> None:
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", broken)
-    response = Client(raise_request_exception=False).get("/")
+    response = page_when_every_query_raises(monkeypatch, RuntimeError("a bug"))
     assert response.status_code == 500
     assert "Retry-After" not in response
 
