@@ -9,7 +9,13 @@ Any change made in the admin or by `load_articles` calls forget_public_pages(), 
 new generation: a kept page records the generation it was rendered in, and one from an older
 generation is stale. With local memory each server process has its own cache, so
 another process may show the old page for up to PUBLIC_PAGE_CACHE_SECONDS; with Redis the
-change shows everywhere at once.
+change shows on every server within PUBLIC_PAGE_LOCAL_SECONDS.
+
+With Redis, each process also keeps its own copy of a page it served, in the "local" cache, for
+PUBLIC_PAGE_LOCAL_SECONDS (2 by default) without asking Redis again. One Redis round trip
+costs a busy server a third of its article-page throughput (docs/performance.md); the copy
+costs an editor's change up to those seconds to reach the other servers. The process that
+made the change drops its copies at once.
 """
 
 import hashlib
@@ -20,11 +26,13 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 GENERATION_KEY = "public-pages:generation"
+LOCAL_COPIES = "local"  # the alias in settings.CACHES, present with Redis only
 logger = logging.getLogger(__name__)
 
 
@@ -49,12 +57,18 @@ def _generation() -> int:
     return generation
 
 
+def _local_copies() -> BaseCache | None:
+    return caches[LOCAL_COPIES] if LOCAL_COPIES in settings.CACHES else None
+
+
 def forget_public_pages() -> None:
     """Make every cached public page stale, after an article or its parts changed.
 
     If the cache is down the change is saved all the same (and logged): cached copies then last
     at most PUBLIC_PAGE_CACHE_SECONDS.
     """
+    if (local := _local_copies()) is not None:
+        local.clear()
     try:
         _cache(lambda: cache.set(GENERATION_KEY, time.time_ns(), timeout=None))
     except CacheUnavailable:
@@ -87,6 +101,9 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = "public-page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        local = _local_copies()
+        if local is not None and (page := local.get(key)) is not None:
+            return _response(page)
         # One round trip: the current generation and the kept page, which records the
         # generation it was rendered in. A page from an older generation is stale.
         try:
@@ -96,17 +113,28 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
             return view(request, *args, **kwargs)
         page = kept.get(key)
         if page is not None and page[0] == generation:
-            _generation_of_page, content, content_type = page
-            return HttpResponse(content, content_type=content_type)
+            _keep_locally(local, key, page)
+            return _response(page)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response.render()  # a TemplateResponse, from the class-based views
         if _cacheable_response(request, response):
-            value = (generation, response.content, response["Content-Type"])
+            page = (generation, response.content, response["Content-Type"])
             try:
-                _cache(lambda: cache.set(key, value, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS))
+                _cache(lambda: cache.set(key, page, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS))
             except CacheUnavailable:
-                pass  # served, just not kept
+                return response  # served, just not kept
+            _keep_locally(local, key, page)
         return response
 
     return wrapper
+
+
+def _response(page: tuple[int, bytes, str]) -> HttpResponse:
+    _generation_of_page, content, content_type = page
+    return HttpResponse(content, content_type=content_type)
+
+
+def _keep_locally(local: BaseCache | None, key: str, page: tuple[int, bytes, str]) -> None:
+    if local is not None:
+        local.set(key, page, timeout=settings.PUBLIC_PAGE_LOCAL_SECONDS)

@@ -168,17 +168,24 @@ AXES_VERBOSE = False  # its log lines carry usernames; failures are in the admin
 # The cache holds rendered public pages only (education.pages). One Redis shared by every
 # server when REDIS_URL is set; otherwise each process keeps its own in local memory.
 REDIS_URL = env_str("REDIS_URL", "")
+LOCAL_MEMORY_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "portal.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 1000},
-        }
+        else LOCAL_MEMORY_CACHE
     )
 }
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PORTAL_PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# With Redis, each process also keeps the public pages it served for this many seconds, so a
+# busy server does not ask Redis again for every view (education.pages); an editor's change
+# then reaches every server within these seconds. 0: always ask Redis.
+PUBLIC_PAGE_LOCAL_SECONDS = env_int("PORTAL_PUBLIC_PAGE_LOCAL_SECONDS", default=2)
+if REDIS_URL and PUBLIC_PAGE_LOCAL_SECONDS:
+    CACHES["local"] = {**LOCAL_MEMORY_CACHE, "LOCATION": "public-page-copies"}
 
 # Sessions end after a spell without activity (portal.middleware.IdleTimeoutMiddleware):
 # clinicians and staff see many people's health data, so theirs is short.
