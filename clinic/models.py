@@ -53,7 +53,10 @@ class Share(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_given"
     )
     clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_received"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="shares_received",
+        db_index=False,  # the (clinician, revoked_at) index serves it
     )
     consent_version = models.CharField(_("consent version"), max_length=20)
     consented_at = models.DateTimeField(_("agreed"), auto_now_add=True)
@@ -122,7 +125,10 @@ class AuditEvent(models.Model):
     # Kept as text as well, so the record still says who it was if that account is deleted.
     actor_name = models.CharField(max_length=300)
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audit_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="audit_events",
+        db_index=False,
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     detail = models.CharField(max_length=200, blank=True)

@@ -124,7 +124,9 @@ class Article(models.Model):
 
 
 class ExerciseStep(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="steps")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="steps", db_index=False
+    )
     position = models.PositiveSmallIntegerField(_("order"))
     instruction = models.TextField(_("instruction"))
 

@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml
 
+# A foreign key that leads a composite index or unique constraint (patient then day, episode then
+# code) has no index of its own. With one, PostgreSQL chose the smaller single-column index for a
+# dashboard's window and then filtered the patient's whole history row by row: a 5-year log cost
+# three times a typical one (docs/performance.md).
+
 # How far in the future a start time may be, to allow for clocks that disagree a little.
 FUTURE_START_TOLERANCE = datetime.timedelta(minutes=10)
 MAX_DRINK_ML = 5000
@@ -90,7 +95,10 @@ class Episode(models.Model):
     """One back cramp or spasm, from its start until it ended (or still going)."""
 
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="episodes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="episodes",
+        db_index=False,
     )
     started_at = models.DateTimeField(_("started"))
     ended_at = models.DateTimeField(
@@ -162,7 +170,9 @@ class Trigger(models.TextChoices):
 
 
 class EpisodeTrigger(models.Model):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="triggers")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="triggers", db_index=False
+    )
     code = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices)
 
     class Meta:
@@ -213,7 +223,9 @@ class Effect(models.IntegerChoices):
 
 
 class ReliefTried(models.Model):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="relief")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="relief", db_index=False
+    )
     code = models.CharField(_("what you tried"), max_length=30, choices=Relief.choices)
     effect = models.SmallIntegerField(_("did it help?"), choices=Effect.choices, null=True)
 
@@ -258,7 +270,9 @@ class Spread(models.TextChoices):
 class EpisodeSpread(models.Model):
     """Where the pain spreads to; "both legs" leads to the emergency questions."""
 
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="spread")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="spread", db_index=False
+    )
     code = models.CharField(_("spreading to"), max_length=20, choices=Spread.choices)
 
     class Meta:
@@ -274,7 +288,9 @@ class EpisodeSpread(models.Model):
 
 
 class EpisodeLocation(models.Model):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="locations")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="locations", db_index=False
+    )
     region = models.CharField(_("where"), max_length=20, choices=Region.choices)
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
 
@@ -299,7 +315,10 @@ class RedFlagAnswer(models.Model):
     """A "yes" to a red-flag question, with when it was answered and when advice was shown."""
 
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="red_flag_answers"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="red_flag_answers",
+        db_index=False,
     )
     episode = models.ForeignKey(
         Episode, on_delete=models.SET_NULL, null=True, blank=True, related_name="red_flags"
@@ -330,7 +349,10 @@ class Acknowledgement(models.Model):
     """
 
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="acknowledgements",
+        db_index=False,
     )
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements_made"
@@ -366,7 +388,10 @@ class CheckIn(models.Model):
     """The day's summary: "no back symptoms today" (severity 0) or the day's worst severity."""
 
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        db_index=False,
     )
     day = models.DateField(_("day"))
     worst_severity = models.PositiveSmallIntegerField(_("worst pain today, 0 to 10"))
@@ -391,7 +416,10 @@ class CheckIn(models.Model):
 
 class Drink(models.Model):
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drinks"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="drinks",
+        db_index=False,
     )
     # The local day is what the patient states (drinks may be logged for any past day) and what
     # the rules use; no separate drinking time is kept that could disagree with it.
@@ -420,7 +448,10 @@ class HydrationDay(models.Model):
     """A day the patient said they logged all their drinks."""
 
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hydration_days"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hydration_days",
+        db_index=False,
     )
     day = models.DateField(_("day"))
     complete = models.BooleanField(_("I logged all my drinks today"), default=False)
@@ -445,7 +476,10 @@ class Submission(models.Model):
 
     key = models.UUIDField()
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="submissions",
+        db_index=False,
     )
     # Where the first post went, so the repeat lands on the same page.
     redirect_to = models.CharField(max_length=200)

@@ -1,0 +1,47 @@
+"""No column has an index of its own when a composite index already starts with it.
+
+Such a duplicate is not only wasted writing: PostgreSQL preferred the smaller single-column index
+on Episode.patient, CheckIn.patient and the others, and then filtered a patient's whole history
+for a dashboard's window, so five years of logs cost three times one month
+(docs/performance.md).
+"""
+
+from django.apps import apps
+from django.db import models
+
+OUR_APPS = ("portal", "education", "tracker", "clinic")
+
+
+def leading_columns(model: type[models.Model]) -> set[str]:
+    """The first field of each composite index or unconditional unique constraint."""
+    meta = model._meta
+    composites = [index.fields for index in meta.indexes if len(index.fields) > 1]
+    composites += [
+        constraint.fields
+        for constraint in meta.constraints
+        if isinstance(constraint, models.UniqueConstraint)
+        and len(constraint.fields) > 1
+        and constraint.condition is None
+    ]
+    composites += [fields for fields in meta.unique_together if len(fields) > 1]
+    return {fields[0].lstrip("-") for fields in composites}
+
+
+def test_no_single_column_index_repeats_a_composite_ones_first_column() -> None:
+    duplicates = []
+    for app in OUR_APPS:
+        for model in apps.get_app_config(app).get_models():
+            covered = leading_columns(model)
+            for field in model._meta.local_fields:
+                if field.name in covered and field.db_index and not field.unique:
+                    duplicates.append(f"{model._meta.label}.{field.name}")
+    assert duplicates == []
+
+
+def test_the_check_sees_a_duplicate() -> None:
+    # The rule above would pass on nothing at all; show it finds the case it exists for.
+    episode = apps.get_model("tracker", "Episode")
+    assert "patient" in leading_columns(episode)
+    assert episode._meta.get_field("patient").db_index is False
+    share = apps.get_model("clinic", "Share")
+    assert "clinician" in leading_columns(share)  # the (clinician, revoked_at) index
