@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('education', '0004_source_url_is_a_web_address'),
+        ("education", "0004_source_url_is_a_web_address"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='exercisestep',
-            name='article',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='education.article'),
+            model_name="exercisestep",
+            name="article",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="steps",
+                to="education.article",
+            ),
         ),
     ]
