@@ -12,10 +12,10 @@ another process may show the old page for up to PUBLIC_PAGE_CACHE_SECONDS; with 
 change shows on every server within PUBLIC_PAGE_LOCAL_SECONDS.
 
 With Redis, each process also keeps its own copy of a page it served, in the "local" cache, for
-PUBLIC_PAGE_LOCAL_SECONDS (2 by default) without asking Redis again. One Redis round trip
-costs a busy server a third of its article-page throughput (docs/performance.md); the copy
-costs an editor's change up to those seconds to reach the other servers. The process that
-made the change drops its copies at once.
+PUBLIC_PAGE_LOCAL_SECONDS (2 by default) without asking Redis again. A Redis round trip on
+every view cost a busy server 40 % of its article-page throughput (docs/performance.md); the
+copy costs an editor's change up to those seconds to reach the other processes. The process
+that made the change drops its copies at once.
 """
 
 import hashlib

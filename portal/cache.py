@@ -2,9 +2,9 @@
 
 Django's RedisCacheClient.get_client() builds a new redis.Redis for every cache call. The
 connections come from a shared pool either way, but redis-py 8 fills a table of about 170
-response handlers in each client it builds: on a public page served from the cache that was a
-third of the request's time (measured with cProfile: 0.27 of 0.78 ms). A redis.Redis is
-thread-safe and holds no connection of its own, so one per pool is enough.
+response handlers in each client it builds: keeping one took a public page served from the
+cache from 1.08 to 0.79 ms (docs/performance.md). A redis.Redis is thread-safe and holds no
+connection of its own, so one per pool is enough.
 """
 
 from django.core.cache.backends import redis as django_redis
