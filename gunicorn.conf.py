@@ -18,8 +18,8 @@ graceful_timeout = 30
 # restarting gunicorn: with preload, a HUP does not load new code.
 preload_app = True
 # Restart workers now and then so a slow leak cannot grow without bound. At 5,000, a busy
-# 2-core server restarted a worker every few seconds and lost about a tenth of its throughput
-# to the imports (docs/performance.md).
+# 2-core server restarted a worker every 4 s or so, and without preload spent about a tenth of
+# its CPU importing (docs/performance.md).
 max_requests = 20000
 max_requests_jitter = 2000
 

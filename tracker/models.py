@@ -10,8 +10,8 @@ from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml
 
 # A foreign key that leads a composite index or unique constraint (patient then day, episode then
 # code) has no index of its own. With one, PostgreSQL chose the smaller single-column index for a
-# dashboard's window and then filtered the patient's whole history row by row: a 5-year log cost
-# three times a typical one (docs/performance.md).
+# dashboard's window and then filtered the patient's whole history row by row: the SQL for a
+# 5-year log took four times a typical one's (docs/performance.md).
 
 # How far in the future a start time may be, to allow for clocks that disagree a little.
 FUTURE_START_TOLERANCE = datetime.timedelta(minutes=10)

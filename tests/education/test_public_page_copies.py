@@ -93,15 +93,24 @@ def test_another_servers_change_shows_once_the_local_copy_expires(
     assert "New title" in anonymous.get(article.get_absolute_url()).content.decode()
 
 
-def test_an_unchanged_page_comes_from_redis_after_the_local_copy_expires(
+def mget_calls(server: redis.Redis) -> int:
+    """How many MGETs the Redis server has answered: each is one page looked up there."""
+    return server.info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
+
+
+def test_the_process_asks_redis_again_only_when_its_copy_expires(
     anonymous, shared_redis, monkeypatch
 ) -> None:
     article = make_article(slug="heat", title="Heat and cold")
     anonymous.get(article.get_absolute_url())
+    asked = mget_calls(shared_redis)
     Article.objects.filter(pk=article.pk).update(title="Changed without telling the cache")
+    anonymous.get(article.get_absolute_url())
+    assert mget_calls(shared_redis) == asked  # the process's own copy
     later(monkeypatch, 3)
-    # Redis's copy is still current (no generation change), so the view does not run.
     page = anonymous.get(article.get_absolute_url()).content.decode()
+    assert mget_calls(shared_redis) == asked + 1
+    # Redis's copy is still current (no generation change), so the view did not run.
     assert "Heat and cold" in page
 
 
