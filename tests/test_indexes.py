@@ -2,7 +2,7 @@
 
 Such a duplicate is not only wasted writing: PostgreSQL preferred the smaller single-column index
 on Episode.patient, CheckIn.patient and the others, and then filtered a patient's whole history
-for a dashboard's window, so five years of logs cost three times one month
+for a dashboard's window: the SQL for five years of logs took four times a typical patient's
 (docs/performance.md).
 """
 
@@ -43,7 +43,7 @@ def test_no_single_column_index_repeats_a_composite_ones_first_column() -> None:
 @pytest.mark.postgresql  # Django's SQLite introspection fails on one of these tables' SQL
 def test_the_migrated_database_keeps_the_foreign_keys_but_not_their_own_indexes() -> None:
     # The migrations drop these indexes by name, without touching the constraints. (On SQLite a
-    # wrong name would fail the migration itself: DROP INDEX has no IF EXISTS there.)
+    # wrong name fails the migration itself: their DROP INDEX has no IF EXISTS.)
     checked = []
     with connection.cursor() as cursor:
         for app in OUR_APPS:
