@@ -30,6 +30,8 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
+from accounts.models import User
+from accounts.roles import CLINICIANS
 from clinic.access import SHARE_CODE_LIFETIME
 from clinic.models import (
     CONSENT_VERSION,
@@ -38,8 +40,6 @@ from clinic.models import (
     ClinicianProfile,
     Share,
 )
-from portal.models import User
-from portal.roles import CLINICIANS
 from tracker import rules
 from tracker.models import (
     Acknowledgement,

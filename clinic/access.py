@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from accounts.models import User
+from accounts.roles import CLINICIANS, forget_roles, is_clinician
 from clinic.models import AuditEvent, ClinicianProfile, Share, new_share_code
-from portal.models import User
-from portal.roles import CLINICIANS, forget_roles, is_clinician
 
 SHARE_CODE_LIFETIME = datetime.timedelta(days=30)
 

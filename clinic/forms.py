@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from accounts.roles import CLINICIANS
 from clinic.models import ClinicianNote, ClinicianProfile
-from portal.models import User
-from portal.roles import CLINICIANS
 from tracker.forms import DayField
 
 MAX_RANGE_DAYS = 366

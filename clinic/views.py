@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.filters import remembered_filter
+from accounts.models import User
 from clinic import fhir
 from clinic.access import (
     audit,
@@ -25,8 +27,6 @@ from clinic.access import (
 from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import FILTERS, PatientStatus, active_shares, patient_statuses
-from portal.filters import remembered_filter
-from portal.models import User
 from tracker import exports
 from tracker.dashboard import (
     CHART_PERIODS,

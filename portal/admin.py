@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from clinic.access import approve_clinician
-from portal.models import User
 
 
 @admin.register(User)

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from accounts.roles import is_clinician
 from education.models import Category
-from portal.roles import is_clinician
 
 
 def portal(request: HttpRequest) -> dict[str, object]:

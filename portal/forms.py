@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import User, time_zone_names
+from accounts.models import User, time_zone_names
 
 
 class TimeZoneInput(forms.TextInput):

@@ -68,6 +68,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default="127.0.0.1,localhost" i
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "accounts",
     "portal",
     "education",
     "tracker",
@@ -90,7 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "portal.middleware.PortalCSPMiddleware",
+    "accounts.middleware.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,8 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.IdleTimeoutMiddleware",
-    "portal.middleware.NoStoreWhenLoggedInMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.NoStoreWhenLoggedInMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -137,7 +138,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "portal.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -150,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username and address before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "portal.backends.PortalBackend",
+    "accounts.backends.PortalBackend",
 ]
 
 # Lockout (django-axes): 5 failed logins for one username from one address lock that pair, and
@@ -162,7 +163,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
 AXES_VERBOSE = False  # its log lines carry usernames; failures are in the admin instead
 
 # The cache holds rendered public pages only (education.pages). One Redis shared by every
@@ -187,7 +188,7 @@ PUBLIC_PAGE_LOCAL_SECONDS = env_int("PORTAL_PUBLIC_PAGE_LOCAL_SECONDS", default=
 if REDIS_URL and PUBLIC_PAGE_LOCAL_SECONDS:
     CACHES["local"] = {**LOCAL_MEMORY_CACHE, "LOCATION": "public-page-copies"}
 
-# Sessions end after a spell without activity (portal.middleware.IdleTimeoutMiddleware):
+# Sessions end after a spell without activity (accounts.middleware.IdleTimeoutMiddleware):
 # clinicians and staff see many people's health data, so theirs is short.
 SESSION_IDLE_MINUTES_STAFF = env_int("PORTAL_IDLE_MINUTES_STAFF", default=30)
 SESSION_IDLE_MINUTES_PATIENT = env_int("PORTAL_IDLE_MINUTES_PATIENT", default=120)

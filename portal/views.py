@@ -60,7 +60,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="portal.backends.PortalBackend")
+        login(request, user, backend="accounts.backends.PortalBackend")
         messages.success(request, _("Welcome. Your account is ready."))
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})

@@ -481,7 +481,7 @@ def prepare_database(*, users: int) -> str:
     from django.core.management import call_command
     from django.db import connections
 
-    from portal.models import User
+    from accounts.models import User
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise SetupError("the load test needs PostgreSQL")
@@ -508,7 +508,7 @@ def stored_writes() -> dict[str, dict[str, object]]:
     from django.db import connections
     from django.db.models import Count
 
-    from portal.models import User
+    from accounts.models import User
     from tracker.models import Drink, Episode, Submission
 
     connections.close_all()  # the server restarted since: start on a fresh connection

@@ -15,9 +15,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from education.models import Article, Category, ExerciseStep, Source
-from portal.models import User
-from portal.roles import CLINICIANS, CONTENT_EDITORS
 
 PASSWORD = "a-long-test-password-42"
 

@@ -35,11 +35,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from pytest_django import DjangoDbBlocker
 
+from accounts.models import User
+from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, ClinicianProfile, Share
 from education.models import Article
-from portal.models import User
-from portal.roles import CLINICIANS, CONTENT_EDITORS
 from tests.conftest import client_for, make_article, make_user
 from tracker.models import (
     Acknowledgement,
@@ -266,7 +266,7 @@ class AdminModel:
 # object its change, delete and history pages are opened with.
 ADMIN_MODELS: dict[str, AdminModel] = {
     "auth.group": AdminModel(False, lambda world: Group.objects.get(name=CLINICIANS)),
-    "portal.user": AdminModel(False, lambda world: world.users["alice"]),
+    "accounts.user": AdminModel(False, lambda world: world.users["alice"]),
     "education.article": AdminModel(True, lambda world: world.article),
     # The article is overdue for review, so this proxy's list holds it too.
     "education.articledueforreview": AdminModel(True, lambda world: world.article),

@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.db import connection, models
 
-OUR_APPS = ("portal", "education", "tracker", "clinic")
+OUR_APPS = ("accounts", "education", "tracker", "clinic")
 
 
 def leading_columns(model: type[models.Model]) -> set[str]:

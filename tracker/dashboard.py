@@ -14,8 +14,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.models import User
 from education.models import Article
-from portal.models import User
 from tracker import rules
 from tracker.models import (
     Acknowledgement,
@@ -176,7 +176,7 @@ class Summary:
 def patient_profile(patient: User) -> PatientProfile:
     """Return the patient's tracker profile, creating an empty one on first use.
 
-    The sign-in backend (portal.backends) loads it with the user, so usually no query is made.
+    The sign-in backend (accounts.backends) loads it with the user, so usually no query is made.
     """
     try:
         return patient.patient_profile

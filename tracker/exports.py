@@ -18,7 +18,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from accounts.models import User
 from tracker.dashboard import day_start, episodes_overlapping
 from tracker.models import (
     CheckIn,

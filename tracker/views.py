@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.filters import remembered_filter
+from accounts.filters import remembered_filter
 from tracker import exports, rules
 from tracker.context_processors import BANNER_HOURS, recent_red_flag_codes
 from tracker.dashboard import (

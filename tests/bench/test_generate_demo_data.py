@@ -13,11 +13,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User, validate_time_zone
+from accounts.roles import is_clinician
 from bench import demo_data
 from clinic.models import CONSENT_VERSION, ClinicianProfile, Share
 from clinic.queue import active_shares, patient_statuses
-from portal.models import User, validate_time_zone
-from portal.roles import is_clinician
 from tracker import rules
 from tracker.models import (
     FUTURE_START_TOLERANCE,

@@ -18,7 +18,7 @@ def superuser(db):
 
 def test_staff_approve_a_clinician_from_the_user_list(superuser, charlie):
     response = client_for(superuser).post(
-        reverse("admin:portal_user_changelist"),
+        reverse("admin:accounts_user_changelist"),
         {"action": "approve_as_clinician", "_selected_action": [charlie.pk]},
     )
     assert response.status_code == 302

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.roles import CLINICIANS
 from clinic.access import clinician_profile
 from clinic.models import CONSENT_VERSION, AuditEvent, Share
-from portal.roles import CLINICIANS
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import ARTIFACTS, log_in
 from tracker.models import Acknowledgement, Episode, RedFlagAnswer

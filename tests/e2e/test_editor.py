@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts.roles import CONTENT_EDITORS
 from education.models import Article, Category
-from portal.roles import CONTENT_EDITORS
 from tests.conftest import PASSWORD, make_article, make_user
 
 # Each journey commits for real, since the live server reads it from its own thread.

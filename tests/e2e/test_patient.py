@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from portal.models import User
+from accounts.models import User
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import log_in
 from tracker.models import Episode, HydrationDay

@@ -6,8 +6,8 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from education.models import Article
-from portal.roles import CLINICIANS, CONTENT_EDITORS
 from tests.conftest import client_for, make_article, make_user
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.middleware.csrf import get_token
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.roles import CONTENT_EDITORS
 from education.models import Article
 from education.pages import public_page
-from portal.roles import CONTENT_EDITORS
 from tests.conftest import client_for, make_article, make_user
 
 pytestmark = pytest.mark.django_db

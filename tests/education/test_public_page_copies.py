@@ -13,9 +13,9 @@ from django.core.cache import cache, caches
 from django.core.cache.backends import locmem
 from django.urls import reverse
 
+from accounts.roles import CONTENT_EDITORS
 from education.models import Article
 from education.pages import GENERATION_KEY, forget_public_pages
-from portal.roles import CONTENT_EDITORS
 from tests.conftest import client_for, make_article, make_user
 
 pytestmark = pytest.mark.django_db

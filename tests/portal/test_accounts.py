@@ -5,7 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
 
-from portal.models import User
+from accounts.models import User
 from tests.conftest import PASSWORD, client_for
 
 pytestmark = pytest.mark.django_db

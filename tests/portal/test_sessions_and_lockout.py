@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.middleware import IDLE_LIMIT, LAST_SEEN
+from accounts.middleware import IDLE_LIMIT, LAST_SEEN
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.client import ClientHandler
 from django.utils import timezone
 
+from accounts.models import User
 from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, Share
-from portal.models import User
 from tracker.dashboard import patient_profile
 from tracker.models import Drink, Episode
 

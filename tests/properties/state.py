@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.db import connection, transaction
 
-APPS = ("portal", "tracker", "clinic", "education")
+APPS = ("accounts", "tracker", "clinic", "education")
 # Set on every sign-in; the client signs in for each example, which is not the request's doing.
 IGNORED_FIELDS = {"last_login"}
 

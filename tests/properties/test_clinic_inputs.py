@@ -13,11 +13,11 @@ from django.urls import reverse
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from accounts.models import User
 from clinic.access import approve_clinician, clinician_profile
 from clinic.forms import MAX_RANGE_DAYS
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import FILTERS
-from portal.models import User
 from tests.properties.state import changed_tables, new_rows, rolled_back, snapshot
 from tests.properties.strategies import (
     day_text,

@@ -10,8 +10,8 @@ from django.urls import reverse
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from accounts.models import User
 from education.models import Article, Category
-from portal.models import User
 from tests.conftest import make_article
 from tests.properties.conftest import client_with
 from tests.properties.state import changed_tables, new_rows, rolled_back, snapshot

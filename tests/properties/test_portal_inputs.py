@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from portal.models import User, time_zone_names
+from accounts.models import User, time_zone_names
 from tests.conftest import PASSWORD
 from tests.properties.conftest import client_with
 from tests.properties.state import changed_tables, new_rows, rolled_back, snapshot
@@ -80,8 +80,8 @@ def test_signing_up_creates_one_sound_account_or_nothing(
         assert changed_tables(before, after) == set()
         return
     assert_stays_on_the_site(response["Location"])
-    assert changed_tables(before, after) == {"portal.User"}
-    [row] = new_rows(before, after, "portal.User")
+    assert changed_tables(before, after) == {"accounts.User"}
+    [row] = new_rows(before, after, "accounts.User")
     user = User.objects.get(pk=row[0])
     assert user.username == unicodedata.normalize("NFKC", last(data["username"]))
     assert USERNAME_PATTERN.match(user.username) and len(user.username) <= 150
@@ -116,7 +116,7 @@ def test_a_profile_change_is_sound_or_changes_nothing(
     if response.status_code == 200:
         assert changed_tables(before, after) == set()
         return
-    assert changed_tables(before, after) <= {"portal.User"}
+    assert changed_tables(before, after) <= {"accounts.User"}
     saved = User.objects.get(pk=alice.pk)
     assert saved.first_name == last(data.get("first_name", "")).strip()
     assert len(saved.first_name) <= 150 and len(saved.last_name) <= 150
@@ -204,7 +204,7 @@ def test_a_password_changes_only_with_the_old_one_and_a_matching_new_one(
         assert changed_tables(before, after) == set()
         assert saved.check_password(PASSWORD)
         return
-    assert changed_tables(before, after) == {"portal.User"}
+    assert changed_tables(before, after) == {"accounts.User"}
     assert last(data["old_password"]) == PASSWORD
     assert saved.check_password(last(data["new_password1"]))
 

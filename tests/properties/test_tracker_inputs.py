@@ -17,7 +17,7 @@ from django.utils import timezone
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
-from portal.models import User
+from accounts.models import User
 from tests.properties.conftest import make_episode
 from tests.properties.state import changed_tables, new_rows, rolled_back, snapshot
 from tests.properties.strategies import (

@@ -15,9 +15,9 @@ from django.test.client import ClientHandler
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, Share
-from portal.models import User
 from tests.conftest import make_user
 from tests.properties.conftest import client_with
 from tracker.exports import FORMULA_STARTS

@@ -18,10 +18,10 @@ from django.test.client import ClientHandler
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, ClinicianNote, Share
 from education.models import Source
-from portal.models import User
 from tests.conftest import make_article
 from tests.properties.conftest import client_with
 from tracker.dashboard import patient_profile

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import User
+from accounts.models import User
 from tests.conftest import PASSWORD, make_user
 from tracker.exports import csv_safe, export_csv_zip, export_data, export_json
 from tracker.models import (

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
+from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from clinic.access import clinician_profile
-from portal.models import User
-from portal.roles import CLINICIANS, CONTENT_EDITORS
 
 # Development only: these passwords are public (they are in the README).
 DEMO_ACCOUNTS = (

@@ -5,7 +5,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import DEFAULT_DB_ALIAS
 
-from portal.models import User
+from accounts.models import User
 
 CLINICIANS = "Clinicians"
 CONTENT_EDITORS = "Content editors"
@@ -37,11 +37,6 @@ def is_clinician(user: User | AnonymousUser) -> bool:
     return has_role(user, CLINICIANS)
 
 
-def is_content_editor(user: User | AnonymousUser) -> bool:
-    """Say whether the user edits the article library."""
-    return has_role(user, CONTENT_EDITORS)
-
-
 def ensure_role_groups(using: str = DEFAULT_DB_ALIAS) -> None:
     """Make sure both role groups exist, and that content editors hold exactly the education
     app's permissions except changing the revision history (which they may only view).
@@ -50,7 +45,7 @@ def ensure_role_groups(using: str = DEFAULT_DB_ALIAS) -> None:
     reach editors without a hand-written migration. The groups' permissions are defined here,
     in code: changes made to them in the admin are put back at the next migrate.
     """
-    # post_migrate reaches the portal before the education app, whose permissions a flushed
+    # post_migrate reaches the accounts app before the education app, whose permissions a flushed
     # database does not have yet: create them first (this does nothing if they exist).
     create_permissions(apps.get_app_config("education"), verbosity=0, using=using)
     Group.objects.using(using).get_or_create(name=CLINICIANS)

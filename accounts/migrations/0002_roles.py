@@ -33,8 +33,10 @@ def remove_groups(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
+    replaces = [("portal", "0002_roles")]
+
     dependencies = [
-        ("portal", "0001_initial"),
+        ("accounts", "0001_initial"),
         ("education", "0003_article_search_index"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend
 
-from portal.models import User
+from accounts.models import User
 
 
 class PortalBackend(ModelBackend):

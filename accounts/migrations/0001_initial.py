@@ -5,11 +5,15 @@ import django.contrib.auth.validators
 import django.utils.timezone
 from django.db import migrations, models
 
-import portal.models
+import accounts.models
 
 
 class Migration(migrations.Migration):
     initial = True
+
+    # The user model began in the portal app. A database that applied portal's migrations
+    # counts these as applied and keeps its tables; a new database creates them here.
+    replaces = [("portal", "0001_initial")]
 
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
@@ -86,10 +90,10 @@ class Migration(migrations.Migration):
                 (
                     "time_zone",
                     models.CharField(
-                        default=portal.models.default_time_zone,
+                        default=accounts.models.default_time_zone,
                         help_text="Every “day” in your tracker is a day in this time zone.",
                         max_length=64,
-                        validators=[portal.models.validate_time_zone],
+                        validators=[accounts.models.validate_time_zone],
                         verbose_name="time zone",
                     ),
                 ),
@@ -119,6 +123,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "user",
                 "verbose_name_plural": "users",
+                "db_table": "portal_user",
                 "abstract": False,
                 "swappable": "AUTH_USER_MODEL",
             },

@@ -45,6 +45,9 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        # The model moved here from the portal app; its table (and the tables of its groups and
+        # permissions) kept the name, so existing databases needed no change.
+        db_table = "portal_user"
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from portal.models import User
-from portal.roles import is_clinician
+from accounts.models import User
+from accounts.roles import is_clinician
 
 
 class PortalCSPMiddleware(CSPMiddleware):
