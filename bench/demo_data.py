@@ -40,7 +40,7 @@ from clinic.models import (
     ClinicianProfile,
     Share,
 )
-from tracker import rules
+from tracker import dates, rules
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -496,8 +496,11 @@ def _add_episode(
     other = rng.choice(OTHER_TRIGGERS) if Trigger.OTHER in triggers else ""
     activity = rng.choice(ACTIVITIES) if rng.random() < 0.4 else ""
     notes = rng.choice(NOTES) if rng.random() < 0.1 else ""
+    # Dated in the patient's zone when logged, as tracker.services does.
+    first_day, last_day = dates.span_days(started_at, ended_at, ZoneInfo(plan.zone))
     batch.episodes.append(
-        (user_id, started_at, ended_at, severity, activity, other, notes, created_at, updated_at)
+        (user_id, started_at, ended_at, plan.zone, first_day, last_day, severity, activity, other)
+        + (notes, created_at, updated_at)
     )
     batch.triggers.extend((index, code) for code in sorted(triggers))
 
@@ -594,7 +597,7 @@ def _add_checkins(
             severity = None
         if severity is not None:
             created_at = clock.at(plan.zone, day, rng.uniform(20, 23))
-            batch.checkins.append((user_id, day, severity, created_at))
+            batch.checkins.append((user_id, day, plan.zone, severity, created_at))
         day += ONE_DAY
 
 
@@ -621,7 +624,9 @@ def _add_drinks(
             share = target * min(max(rng.gauss(0.9, 0.3), 0.2), 1.8) / count
             for hours in sorted(rng.uniform(7, 22.5) for _ in range(count)):
                 amount = min(max(50, int(share * rng.uniform(0.7, 1.3)) // 10 * 10), 1500)
-                batch.drinks.append((user_id, day, amount, clock.at(plan.zone, day, hours)))
+                batch.drinks.append(
+                    (user_id, day, plan.zone, amount, clock.at(plan.zone, day, hours))
+                )
             if dense and day < today and rng.random() < (1.0 if plan.daily else 0.8):
                 batch.hydration_days.append((user_id, day, True))
             elif dense and rng.random() < 0.02:
@@ -723,8 +728,8 @@ def write_batch(*, batch: Batch, writer: TableWriter) -> None:
         return None if index is None else episode_ids[index]
 
     episode_fields = (
-        "id", "patient", "started_at", "ended_at", "severity", "activity", "trigger_other",
-        "notes", "created_at", "updated_at",
+        "id", "patient", "started_at", "ended_at", "time_zone", "start_day", "end_day",
+        "severity", "activity", "trigger_other", "notes", "created_at", "updated_at",
     )  # fmt: skip
     writer.insert(
         model=Episode,
@@ -757,8 +762,8 @@ def write_batch(*, batch: Batch, writer: TableWriter) -> None:
         ),
     )
     for model, fields, rows in (
-        (CheckIn, ("patient", "day", "worst_severity", "created_at"), batch.checkins),
-        (Drink, ("patient", "day", "amount_ml", "logged_at"), batch.drinks),
+        (CheckIn, ("patient", "day", "time_zone", "worst_severity", "created_at"), batch.checkins),
+        (Drink, ("patient", "day", "time_zone", "amount_ml", "logged_at"), batch.drinks),
         (HydrationDay, ("patient", "day", "complete"), batch.hydration_days),
         (
             Share,

@@ -156,12 +156,12 @@ def session_cookie(username: str) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from portal.models import User
+    from accounts.models import User
 
     user = User.objects.get(username=username)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "portal.backends.PortalBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
@@ -169,7 +169,7 @@ def session_cookie(username: str) -> str:
 
 def writer_patient() -> None:
     """The patient whose log the episode POSTs go to, so no demo patient's history grows."""
-    from portal.models import User
+    from accounts.models import User
     from tracker.models import PatientProfile
 
     user, created = User.objects.get_or_create(
@@ -208,8 +208,8 @@ def scenarios() -> list[Scenario]:
     from django.contrib.staticfiles.storage import staticfiles_storage
     from django.urls import reverse
 
+    from accounts.models import User
     from education.models import Article
-    from portal.models import User
 
     article = (
         Article.objects.published().filter(slug="exercises-for-back-spasm").first()

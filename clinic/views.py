@@ -2,10 +2,12 @@
 
 import datetime
 import json
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,21 +28,13 @@ from clinic.access import (
 )
 from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
-from clinic.queue import FILTERS, PatientStatus, active_shares, patient_statuses
-from tracker import exports
-from tracker.dashboard import (
-    CHART_PERIODS,
-    build_summary,
-    day_start,
-    episodes_overlapping,
-    local_today,
-    patient_profile,
-)
+from clinic.queue import queue_page
+from tracker import dates, exports, presenter, services
+from tracker.assessment import Assessment, Kind
+from tracker.dashboard import CHART_PERIODS, build_summary, episodes_overlapping, patient_profile
+from tracker.dates import day_start
 from tracker.models import Acknowledgement, CheckIn, Drink, RedFlagAnswer
-from tracker.views import download
-
-QUEUE_PAGE_SIZE = 25
-
+from tracker.views import chart_days, download
 
 # The patient's side
 
@@ -51,9 +45,11 @@ def sharing(request: HttpRequest) -> HttpResponse:
     """Show who can see the log, let the patient share with a clinician or stop sharing."""
     form = ShareForm(request.POST or None, patient=request.user)
     if request.method == "POST" and form.is_valid():
-        Share.objects.create(
-            patient=request.user, clinician=form.clinician, consent_version=CONSENT_VERSION
-        )
+        with transaction.atomic():
+            Share.objects.create(
+                patient=request.user, clinician=form.clinician, consent_version=CONSENT_VERSION
+            )
+            services.sharing_changed(patient=request.user, now=timezone.now())
         messages.success(request, _("%(name)s can now see your log.") % {"name": form.clinician})
         return redirect("clinic:sharing")
     shares = Share.objects.filter(patient=request.user).select_related("clinician")
@@ -73,8 +69,10 @@ def sharing(request: HttpRequest) -> HttpResponse:
 @require_POST
 def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     share = get_object_or_404(Share, pk=pk, patient=request.user, revoked_at__isnull=True)
-    share.revoked_at = timezone.now()
-    share.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        share.revoked_at = timezone.now()
+        share.save(update_fields=["revoked_at"])
+        services.sharing_changed(patient=request.user, now=share.revoked_at)
     messages.success(request, _("%(name)s can no longer see your log.") % {"name": share.clinician})
     return redirect("clinic:sharing")
 
@@ -107,13 +105,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     search, flag = "", ""
     if form.is_bound and form.is_valid():
         search, flag = form.cleaned_data["q"], form.cleaned_data["flag"]
-    statuses = patient_statuses(
-        shares=active_shares(clinician=request.user, search=search),
-        viewer_zone=request.user.zone,
+    page = queue_page(
+        clinician=request.user,
+        now=timezone.now(),
+        search=search,
+        urgency=presenter.URGENCY_NAMES[flag] if flag else None,
+        page_number=request.GET.get("page"),
     )
-    if flag:
-        statuses = [status for status in statuses if status.rank == FILTERS[flag]]
-    page = Paginator(statuses, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "clinic/queue.html",
@@ -140,7 +138,7 @@ def new_code(request: HttpRequest) -> HttpResponse:
 def _range(
     request: HttpRequest, patient: User
 ) -> tuple[DateRangeForm, datetime.date, datetime.date]:
-    today = local_today(patient.zone)
+    today = dates.local_day(timezone.now(), patient.zone)
     form = DateRangeForm(request.GET or None, today=today)
     since, until = form.dates()
     if not form.is_bound:
@@ -148,9 +146,8 @@ def _range(
     return form, since, until
 
 
-def _status_for(request: HttpRequest, patient: User) -> PatientStatus:
-    share = Share(patient=patient, clinician=request.user)
-    return patient_statuses(shares=[share], viewer_zone=request.user.zone)[0]
+def _assessment(patient: User) -> Assessment:
+    return services.status_for(patient, now=timezone.now()).assessment
 
 
 @clinician_page
@@ -158,16 +155,18 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Show one patient's log, read-only: flags, charts, timeline and notes."""
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
     form, since, until = _range(request, patient)
-    days = CHART_PERIODS[0]
-    if request.GET.get("days") in {str(period) for period in CHART_PERIODS}:
-        days = int(request.GET["days"])
-    profile = patient_profile(patient)
+    now = timezone.now()
+    assessment = services.status_for(patient, now=now).assessment
     summary = build_summary(
-        patient=patient, profile=profile, today=local_today(patient.zone), days=days
+        patient=patient,
+        profile=patient_profile(patient),
+        assessment=assessment,
+        today=dates.local_day(now, patient.zone),
+        days=chart_days(request),
     )
     zone = patient.zone
     episodes = (
-        episodes_overlapping(patient=patient, since=since, until=until, zone=zone)
+        episodes_overlapping(patient=patient, since=since, until=until)
         .order_by("-started_at")
         .prefetch_related("triggers", "relief", "locations", "spread")
     )
@@ -182,7 +181,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "clinic/patient_detail.html",
         {
             "patient": patient,
-            "status": _status_for(request, patient),
+            "assessment": assessment,
+            "flags": presenter.clinician_lines(assessment, viewer_zone=request.user.zone),
+            "two_week": assessment.reason(Kind.TWO_WEEK),
             "summary": summary,
             "periods": CHART_PERIODS,
             "form": form,
@@ -215,21 +216,17 @@ def acknowledge(request: HttpRequest, patient_id: int) -> HttpResponse:
     if not form.is_valid():
         raise Http404("No such red-flag answer")
     red_flag_id = form.cleaned_data["red_flag"]
+    now = timezone.now()
     if red_flag_id is not None:
         answer = get_object_or_404(RedFlagAnswer, pk=red_flag_id, patient=patient)
-        Acknowledgement.objects.get_or_create(
-            patient=patient, clinician=request.user, red_flag=answer
-        )
+        services.acknowledge_answer(clinician=request.user, answer=answer, now=now)
         # The audit trail names the record, not the symptom: staff can read the trail.
         detail = f"red-flag answer {answer.pk}"
     else:
-        run = _status_for(request, patient).run
+        run = services.acknowledge_run(clinician=request.user, patient=patient, now=now)
         if run is None:
             messages.info(request, _("There is no current run of symptoms to mark as seen."))
             return redirect("clinic:patient_detail", patient_id=patient.pk)
-        Acknowledgement.objects.get_or_create(
-            patient=patient, clinician=request.user, run_first_day=run.first
-        )
         detail = f"run since {run.first}"
     audit(request=request, patient=patient, action=AuditEvent.Action.ACKNOWLEDGE, detail=detail)
     messages.success(request, _("Marked as seen. The patient can see that you saw it."))
@@ -260,9 +257,14 @@ def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
     _form, since, until = _range(request, patient)
     data = exports.export_data(patient=patient, since=since, until=until)
     severities = [episode["severity"] for episode in data["episodes"]]
-    profile = patient_profile(patient)
+    now = timezone.now()
+    assessment = services.status_for(patient, now=now).assessment
     board = build_summary(
-        patient=patient, profile=profile, today=local_today(patient.zone), days=max(CHART_PERIODS)
+        patient=patient,
+        profile=patient_profile(patient),
+        assessment=assessment,
+        today=dates.local_day(now, patient.zone),
+        days=max(CHART_PERIODS),
     )
     drink_totals: dict[str, int] = {}
     for drink in data["drinks"]:
@@ -278,7 +280,7 @@ def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
         "clinic/summary.html",
         {
             "patient": patient,
-            "status": _status_for(request, patient),
+            "flags": presenter.clinician_lines(assessment, viewer_zone=request.user.zone),
             "since": since,
             "until": until,
             "episode_count": len(severities),
@@ -323,10 +325,9 @@ def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
 def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
     _form, since, until = _range(request, patient)
-    status = _status_for(request, patient)
     bundle = fhir.build_bundle(
         data=exports.export_data(patient=patient, since=since, until=until),
-        flags=fhir_flags(status),
+        flags=fhir_flags(_assessment(patient), zone=patient.zone),
         generated_at=timezone.now(),
     )
     audit(
@@ -342,36 +343,17 @@ def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def fhir_flags(status: PatientStatus) -> list[fhir.FlagSummary]:
-    """Turn a patient's raised flags into FHIR Flag summaries."""
-    flags = [
-        fhir.FlagSummary(
-            code=open_flag.code,
-            text=str(open_flag.flag.text),
-            start=open_flag.answered_at.astimezone(status.patient.zone).date(),
-        )
-        for open_flag in status.open_red_flags
-    ]
-    if status.persistence:
+def fhir_flags(assessment: Assessment, *, zone: ZoneInfo) -> list[fhir.FlagSummary]:
+    """Turn a patient's reasons into FHIR Flag summaries, worded by the presenter."""
+    flags = []
+    for reason in assessment.reasons:
+        if reason.kind == Kind.RED_FLAG:
+            code, start = reason.code, dates.local_day(reason.at, zone)
+        else:
+            code, start = str(reason.kind), reason.first
         flags.append(
             fhir.FlagSummary(
-                code="persistence",
-                text=_("Back symptoms for %(days)s days since %(since)s")
-                % {"days": status.run.length, "since": status.run.first},
-                start=status.run.first,
-                acknowledged=status.run_acknowledged,
+                code=code, text=presenter.fhir_text(reason), start=start, acknowledged=reason.seen
             )
-        )
-    if status.severe_streak:
-        flags.append(
-            fhir.FlagSummary(
-                code="severe_streak",
-                text=_("Severe pain on three logged days in a row"),
-                start=status.run.first,
-            )
-        )
-    if status.worsening:
-        flags.append(
-            fhir.FlagSummary(code="worsening", text=_("Pain getting worse"), start=status.run.first)
         )
     return flags

@@ -4,12 +4,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -17,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from education.models import Article, Category
 from education.pages import public_page
 from portal.forms import ProfileForm, SignUpForm
+from tracker import services
 from tracker.dashboard import patient_profile
 from tracker.forms import RedFlagForm
 from tracker.rules import Tier, red_flags_in_tier
@@ -72,7 +81,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     """Let a person change their name, e-mail and time zone."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            new_zone = form.cleaned_data["time_zone"]
+            # The form has already put the new zone on the instance; the service compares
+            # with what is stored, moves the person and re-assesses them in one transaction.
+            form.save()
+            if new_zone != form.initial.get("time_zone"):
+                services.change_time_zone(user=request.user, time_zone=new_zone, now=timezone.now())
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
     return render(request, "portal/profile.html", {"form": form})

@@ -1,22 +1,21 @@
-"""Load a patient's recent log and turn it, through the rules, into what their dashboard shows.
+"""Load a patient's recent log for their dashboard (and a clinician's view of it).
 
-Every query here reads a bounded window ending today, never the whole history, so the cost is
-the same for one month and five years of logs. The persistence flag reads the last
-FLAG_WINDOW_DAYS; a run that reaches further back is reported as "since at least" the window's
-first day. That is still a raised flag, which is all the rule needs.
+What the log means (flags, prompts) comes from the patient's stored assessment
+(tracker.services.status_for); this module reads only what the charts and pattern lists show,
+each query over a bounded window of local days, so the cost is the same for one month and five
+years of logs.
 """
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext
 
 from accounts.models import User
 from education.models import Article
-from tracker import rules
+from tracker import dates, rules
+from tracker.assessment import Assessment
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -30,8 +29,8 @@ from tracker.models import (
     Trigger,
 )
 
-FLAG_WINDOW_DAYS = 120
 CHART_PERIODS = (30, 90)
+OPEN_EPISODES_SHOWN = 10
 # Statistics on triggers and relief cover the longest chart period.
 STATS_DAYS = max(CHART_PERIODS)
 
@@ -74,41 +73,20 @@ RELIEF_ARTICLES: dict[str, str] = {
 }
 
 
-def local_today(zone: ZoneInfo) -> datetime.date:
-    """Return today's date where the patient is."""
-    return timezone.now().astimezone(zone).date()
-
-
-def day_start(day: datetime.date, zone: ZoneInfo) -> datetime.datetime:
-    """Return the first instant of a local day (midnight, or later if the clocks skipped it)."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone).astimezone(datetime.UTC)
-
-
 def episodes_overlapping(
-    *,
-    patient: User,
-    since: datetime.date | None,
-    until: datetime.date | None,
-    zone: ZoneInfo,
+    *, patient: User, since: datetime.date | None, until: datetime.date | None
 ) -> QuerySet[Episode]:
-    """Return the patient's episodes that overlap the local days since..until, both included.
+    """Return the patient's episodes that cover any of the local days since..until, both
+    included, by the dates each episode was recorded with. None leaves that end open.
 
-    None leaves that end of the range open. An episode starting inside the range counts even
-    with zero length (it happened on its start day, as in rules.episode_local_days); one still
-    going lasts until now. With both ends set, each branch uses an index on (patient,
-    started_at) or (patient, ended_at), so only the range's rows are read.
+    With both ends set, each branch uses an index on (patient, started_at) or (patient,
+    end_day), so only the range's rows are read.
     """
     episodes = Episode.objects.filter(patient=patient)
     if until is not None:
-        episodes = episodes.filter(
-            started_at__lt=day_start(until + datetime.timedelta(days=1), zone)
-        )
+        episodes = episodes.filter(start_day__lte=until)
     if since is not None:
-        start = day_start(since, zone)
-        overlaps = Q(started_at__gte=start) | Q(ended_at__gt=start)
-        if start < timezone.now():
-            overlaps |= Q(ended_at__isnull=True)
-        episodes = episodes.filter(overlaps)
+        episodes = episodes.filter(Q(end_day__isnull=True) | Q(end_day__gte=since))
     return episodes
 
 
@@ -138,11 +116,7 @@ class Summary:
     days: int
     profile: PatientProfile
     target_ml: int | None
-    run: rules.Run | None
-    flag: bool
-    severe_streak: bool
-    worsening: bool
-    flag_window_start: datetime.date
+    assessment: Assessment
     rows: list[DayRow]
     triggers: list[ItemStat]
     relief: list[ItemStat]
@@ -152,11 +126,6 @@ class Summary:
     run_seen_by: list[Acknowledgement] = field(default_factory=list)
     open_episodes: list[Episode] = field(default_factory=list)
     recent_episodes: list[Episode] = field(default_factory=list)
-
-    @property
-    def run_reaches_back(self) -> bool:
-        """Tell whether the run may have started before the window that was read."""
-        return self.run is not None and self.run.reaches_window_start
 
     @property
     def chart_data(self) -> dict:
@@ -186,53 +155,58 @@ def patient_profile(patient: User) -> PatientProfile:
 
 
 def build_summary(
-    *, patient: User, profile: PatientProfile, today: datetime.date, days: int
+    *,
+    patient: User,
+    profile: PatientProfile,
+    assessment: Assessment,
+    today: datetime.date,
+    days: int,
 ) -> Summary:
-    """Read the last FLAG_WINDOW_DAYS of the patient's log and apply the rules to them.
+    """Read what the charts and lists show, for the chart period (and the hydration window).
 
-    Eight queries whatever the size of the history: episodes, check-ins, drink totals,
-    complete days, trigger counts, relief counts, acknowledged runs and the linked articles.
+    At most ten queries whatever the size of the history: episode days, check-ins, drink
+    totals, complete days, trigger counts, relief counts, episodes still going, the latest
+    episodes, the articles, and the clinicians who saw the current run (only when the two-week
+    flag is raised).
     """
     if days not in CHART_PERIODS:
         raise ValueError(f"days must be one of {CHART_PERIODS}, got {days}")
-    zone = patient.zone
-    flag_since = today - datetime.timedelta(days=FLAG_WINDOW_DAYS - 1)
-    chart_since = today - datetime.timedelta(days=days - 1)
-    stats_since = day_start(today - datetime.timedelta(days=STATS_DAYS - 1), zone)
+    since, _today = dates.window(today, max(days, rules.HYDRATION_WINDOW_DAYS))
+    chart_since, _today = dates.window(today, days)
+    stats_since, _today = dates.window(today, STATS_DAYS)
 
-    # Plain tuples, not model instances: a patient who logs daily has over a hundred of them.
-    episodes = list(
-        episodes_overlapping(patient=patient, since=flag_since, until=today, zone=zone).values_list(
-            "id", "started_at", "ended_at", "severity"
-        )
+    # Grouped by their dates: a day with a thousand episodes is one row.
+    episode_days = list(
+        episodes_overlapping(patient=patient, since=since, until=today)
+        .values_list("start_day", "end_day")
+        .annotate(worst=Max("severity"), count=Count("id"))
+        .order_by()
     )
     checkins = list(
-        CheckIn.objects.filter(patient=patient, day__gte=flag_since, day__lte=today).values_list(
+        CheckIn.objects.filter(patient=patient, day__gte=since, day__lte=today).values_list(
             "day", "worst_severity"
         )
     )
     drink_totals = {
         row["day"]: (row["total"], row["entries"])
-        for row in Drink.objects.filter(patient=patient, day__gte=flag_since, day__lte=today)
+        for row in Drink.objects.filter(patient=patient, day__gte=since, day__lte=today)
         .values("day")
         .annotate(total=Sum("amount_ml"), entries=Count("id"))
         .order_by()
     }
     marked_complete = set(
         HydrationDay.objects.filter(
-            patient=patient, day__gte=flag_since, day__lte=today, complete=True
+            patient=patient, day__gte=since, day__lte=today, complete=True
         ).values_list("day", flat=True)
     )
     trigger_counts = list(
-        EpisodeTrigger.objects.filter(
-            episode__patient=patient, episode__started_at__gte=stats_since
-        )
+        EpisodeTrigger.objects.filter(episode__patient=patient, episode__start_day__gte=stats_since)
         .values_list("code")
         .annotate(count=Count("id"))
         .order_by("-count", "code")
     )
     relief_counts = list(
-        ReliefTried.objects.filter(episode__patient=patient, episode__started_at__gte=stats_since)
+        ReliefTried.objects.filter(episode__patient=patient, episode__start_day__gte=stats_since)
         .values_list("code")
         .annotate(
             count=Count("id"),
@@ -241,10 +215,14 @@ def build_summary(
         )
         .order_by("-helped", "-count", "code")
     )
-    run_acknowledgements = list(
-        Acknowledgement.objects.filter(patient=patient, run_first_day__gte=flag_since)
-        .select_related("clinician")
-        .order_by("created_at")
+    shown = ("id", "patient_id", "started_at", "ended_at", "severity")
+    still_going = list(
+        Episode.objects.filter(patient=patient, end_day__isnull=True)
+        .only(*shown)
+        .order_by("-started_at", "-id")[:OPEN_EPISODES_SHOWN]
+    )
+    recent = list(
+        Episode.objects.filter(patient=patient).only(*shown).order_by("-started_at", "-id")[:5]
     )
     slugs = {TRIGGER_ARTICLES[code] for code, _n in trigger_counts} | {
         RELIEF_ARTICLES[code] for code, *_n in relief_counts
@@ -254,18 +232,20 @@ def build_summary(
         if slugs
         else {}
     )
-
-    spans = [(start, end) for _id, start, end, _severity in episodes]
-    statuses = rules.day_statuses(
-        episodes=spans, checkins=checkins, zone=zone, today=today, since=flag_since
+    run = assessment.run
+    seen_by = (
+        list(
+            Acknowledgement.objects.filter(patient=patient, run_first_day=run.first)
+            .select_related("clinician")
+            .order_by("created_at")
+        )
+        if run is not None and rules.persistence_flag(run)
+        else []
     )
-    run = rules.current_run(statuses, today=today, since=flag_since)
+
+    spans = [rules.EpisodeDays(first, last, worst) for first, last, worst, _n in episode_days]
     worst = rules.daily_worst_severity(
-        episodes=[(start, end, severity) for _id, start, end, severity in episodes],
-        checkins=checkins,
-        zone=zone,
-        today=today,
-        since=flag_since,
+        episodes=spans, checkins=checkins, today=today, since=chart_since
     )
     target_ml = profile.target_ml
     hydration_days = {
@@ -281,7 +261,9 @@ def build_summary(
     comparison = (
         rules.hydration_comparison(
             days=hydration_days,
-            episode_starts=[start.astimezone(zone).date() for _id, start, _end, _sev in episodes],
+            episode_starts=[
+                first for first, _last, _worst, count in episode_days for _n in range(count)
+            ],
             target_ml=target_ml,
             today=today,
         )
@@ -292,24 +274,12 @@ def build_summary(
     def article(slug: str) -> tuple[str, str] | None:
         return (slug, articles[slug]) if slug in articles else None
 
-    newest_first = sorted(episodes, key=lambda row: row[1], reverse=True)
-
-    def shown(rows: list[tuple]) -> list[Episode]:
-        return [
-            Episode(id=pk, patient=patient, started_at=start, ended_at=end, severity=severity)
-            for pk, start, end, severity in rows
-        ]
-
     return Summary(
         today=today,
         days=days,
         profile=profile,
         target_ml=target_ml,
-        run=run,
-        flag=rules.persistence_flag(run),
-        severe_streak=run is not None and rules.severe_streak(worst, run=run),
-        worsening=run is not None and rules.worsening(worst, run=run),
-        flag_window_start=flag_since,
+        assessment=assessment,
         rows=[
             DayRow(
                 day=day,
@@ -317,7 +287,7 @@ def build_summary(
                 drinks_ml=drink_totals[day][0] if day in drink_totals else None,
                 complete=hydration_days.get(day, (0, False))[1],
             )
-            for day in (chart_since + datetime.timedelta(days=n) for n in range(days))
+            for day in dates.dates_between(chart_since, today)
         ],
         triggers=[
             ItemStat(code, Trigger(code).label, count, article(TRIGGER_ARTICLES[code]))
@@ -330,7 +300,7 @@ def build_summary(
         comparison=comparison,
         today_ml=drink_totals.get(today, (0, 0))[0],
         today_complete=today in marked_complete,
-        run_seen_by=[ack for ack in run_acknowledgements if run and ack.run_first_day == run.first],
-        open_episodes=shown([row for row in newest_first if row[2] is None]),
-        recent_episodes=shown(newest_first[:5]),
+        run_seen_by=seen_by,
+        open_episodes=still_going,
+        recent_episodes=recent,
     )

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tracker.dashboard import day_start, episodes_overlapping
+from tracker.dashboard import episodes_overlapping
+from tracker.dates import day_start
 from tracker.models import (
     CheckIn,
     Drink,
@@ -63,11 +64,9 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _episodes(
-    *, patient: User, since: date | None, until: date | None, zone: ZoneInfo
-) -> list[Episode]:
+def _episodes(*, patient: User, since: date | None, until: date | None) -> list[Episode]:
     """Return the patient's episodes overlapping the local days, children prefetched."""
-    episodes = episodes_overlapping(patient=patient, since=since, until=until, zone=zone)
+    episodes = episodes_overlapping(patient=patient, since=since, until=until)
     return list(
         episodes.order_by("started_at", "id").prefetch_related(
             # Ordered by id so that the export lists them in the order the patient entered them.
@@ -79,13 +78,18 @@ def _episodes(
     )
 
 
-def _episode_data(episode: Episode, *, zone: ZoneInfo) -> dict[str, Any]:
+def _episode_data(episode: Episode) -> dict[str, Any]:
+    # Local times and days in the zone the episode was recorded in, which dated it.
+    zone = episode.zone
     return {
         "id": episode.pk,
         "started_at": _utc(episode.started_at),
         "ended_at": _utc(episode.ended_at),
+        "time_zone": episode.time_zone,
         "started_local": _local(episode.started_at, zone),
         "ended_local": _local(episode.ended_at, zone),
+        "first_day": _day(episode.start_day),
+        "last_day": _day(episode.end_day),
         "severity": episode.severity,
         "activity": episode.activity,
         "triggers": [trigger.code for trigger in episode.triggers.all()],
@@ -142,7 +146,7 @@ def export_data(
         on_day &= Q(day__lte=until)
 
     profile = PatientProfile.objects.filter(user=patient).first()
-    episodes = _episodes(patient=patient, since=since, until=until, zone=zone)
+    episodes = _episodes(patient=patient, since=since, until=until)
     answers = RedFlagAnswer.objects.filter(answered, patient=patient).order_by("answered_at", "id")
     checkins = CheckIn.objects.filter(on_day, patient=patient).order_by("day")
     drinks = Drink.objects.filter(on_day, patient=patient).order_by("day", "logged_at", "id")
@@ -154,7 +158,7 @@ def export_data(
         "since": _day(since),
         "until": _day(until),
         "profile": _profile_data(patient=patient, profile=profile),
-        "episodes": [_episode_data(episode, zone=zone) for episode in episodes],
+        "episodes": [_episode_data(episode) for episode in episodes],
         "red_flag_answers": [
             {
                 "code": answer.code,
@@ -166,13 +170,18 @@ def export_data(
             for answer in answers
         ],
         "checkins": [
-            {"day": _day(checkin.day), "worst_severity": checkin.worst_severity}
+            {
+                "day": _day(checkin.day),
+                "time_zone": checkin.time_zone,
+                "worst_severity": checkin.worst_severity,
+            }
             for checkin in checkins
         ],
         "drinks": [
             {
                 "id": drink.pk,
                 "day": _day(drink.day),
+                "time_zone": drink.time_zone,
                 "amount_ml": drink.amount_ml,
                 "logged_at": _utc(drink.logged_at),
             }
@@ -229,8 +238,11 @@ def _episodes_table(episodes: list[dict[str, Any]]) -> Table:
         _("Episode ID"),
         _("Started (UTC)"),
         _("Ended (UTC)"),
+        _("Time zone"),
         _("Started (local time)"),
         _("Ended (local time)"),
+        _("First day"),
+        _("Last day"),
         _("Severity (0 to 10)"),
         _("What you were doing"),
         _("Triggers"),
@@ -247,8 +259,11 @@ def _episodes_table(episodes: list[dict[str, Any]]) -> Table:
             episode["id"],
             episode["started_at"],
             episode["ended_at"],
+            episode["time_zone"],
             episode["started_local"],
             episode["ended_local"],
+            episode["first_day"],
+            episode["last_day"],
             episode["severity"],
             episode["activity"],
             _joined(Trigger(code).label for code in episode["triggers"]),

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker import rules
+from tracker import dates, rules
+from tracker.dates import CLOCK_SKEW_TOLERANCE
 from tracker.models import (
-    FUTURE_START_TOLERANCE,
     MAX_DRINK_ML,
     CheckIn,
     Drink,
@@ -24,6 +24,7 @@ from tracker.models import (
     Spread,
     Trigger,
 )
+from tracker.services import EpisodeInput
 
 BAND_WORDS = {
     "none": _("no pain"),
@@ -46,19 +47,15 @@ def local_now(zone: ZoneInfo) -> datetime.datetime:
 
 
 def to_utc(day: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime.datetime:
-    """Turn a local day and time into a UTC instant, refusing a time the clocks skipped.
-
-    A time that happens twice (when the clocks go back) is taken as the first of the two.
-    """
-    local = datetime.datetime.combine(day, time, tzinfo=zone)
-    instant = local.astimezone(datetime.UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+    """Turn a local day and time into a UTC instant, refusing a time the clocks skipped."""
+    try:
+        return dates.to_instant(day, time, zone)
+    except dates.SkippedTime:
         raise ValidationError(
             _("The clocks changed then, so %(time)s did not happen on that day. Please check."),
             params={"time": time.strftime("%H:%M")},
             code="skipped_time",
-        )
-    return instant
+        ) from None
 
 
 class DateInput(forms.DateInput):
@@ -231,11 +228,6 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
                 _("You ticked “None that I can think of” and a trigger too. Please untick one."),
             )
         data["triggers"] = sorted(triggers)
-        spread = set(data.get("spread") or [])
-        red_flags = set(data.get("red_flags") or [])
-        if Spread.BOTH_LEGS in spread or {Spread.LEFT_LEG, Spread.RIGHT_LEG} <= spread:
-            red_flags.add("both_legs")
-        data["red_flags"] = sorted(red_flags)
         return data
 
     def _clean_times(self, data: dict) -> None:
@@ -246,7 +238,7 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
         except ValidationError as error:
             self.add_error("start_time", error)
             return
-        latest = timezone.now() + FUTURE_START_TOLERANCE
+        latest = timezone.now() + CLOCK_SKEW_TOLERANCE
         if start > latest:
             self.add_error("start_time", _("The start cannot be in the future."))
             return
@@ -290,6 +282,23 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
         else:
             self.instance.ended_at = end
 
+    def episode_input(self) -> EpisodeInput:
+        """Return what the patient entered, for tracker.services to store."""
+        data = self.cleaned_data
+        return EpisodeInput(
+            started_at=self.instance.started_at,
+            ended_at=self.instance.ended_at,
+            severity=data["severity"],
+            activity=data.get("activity", ""),
+            trigger_other=data.get("trigger_other", ""),
+            notes=data.get("notes", ""),
+            triggers=data["triggers"],
+            spread=data.get("spread") or [],
+            locations=self.locations(),
+            relief=self.relief_effects(),
+            red_flags=data.get("red_flags") or [],
+        )
+
     def relief_effects(self) -> dict[str, int | None]:
         """Return each relief measure tried, with its effect (None when not sure yet)."""
         tried: dict[str, int | None] = {}
@@ -326,6 +335,11 @@ def checkin_choices() -> list[tuple[int, str]]:
     return [(0, _("No back symptoms today")), *choices[1:]]
 
 
+def checkin_label(severity: int) -> str:
+    """Return a check-in answer as the form shows it."""
+    return str(dict(checkin_choices())[severity])
+
+
 class PastDayForm(forms.ModelForm):
     """A form whose `day` is a local date in the patient's zone, today or earlier."""
 
@@ -354,11 +368,30 @@ class CheckInForm(PastDayForm):
         widget=forms.RadioSelect,
     )
 
+    # Offered only after a milder answer than the day's earlier one was refused.
+    confirm_lower = forms.BooleanField(
+        label=_("Yes, change it to the milder answer"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
     future_day_message = _("You cannot check in for a day that has not come yet.")
 
     class Meta:
         model = CheckIn
         fields = ["day", "worst_severity"]
+
+    def ask_to_confirm(self, *, earlier: int) -> None:
+        """Refuse a milder answer than the one already given for the day, and say why."""
+        self.add_error(
+            "worst_severity",
+            _(
+                "Earlier you said your worst pain on this day was %(earlier)s. We have kept "
+                "that. If it was a mistake, tick the box below and save again."
+            )
+            % {"earlier": checkin_label(earlier)},
+        )
+        self.fields["confirm_lower"].widget = forms.CheckboxInput()
 
 
 class DrinkForm(SubmissionKeyForm, PastDayForm):

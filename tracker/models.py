@@ -1,4 +1,5 @@
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +7,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tracker.assessment import NOTHING, Assessment
+from tracker.assessment import VERSION as ASSESSMENT_VERSION
+from tracker.dates import CLOCK_SKEW_TOLERANCE, zone_or_utc
 from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml
 
 # A foreign key that leads a composite index or unique constraint (patient then day, episode then
@@ -13,9 +17,9 @@ from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml
 # dashboard's window and then filtered the patient's whole history row by row: the SQL for a
 # 5-year log took four times a typical one's (docs/performance.md).
 
-# How far in the future a start time may be, to allow for clocks that disagree a little.
-FUTURE_START_TOLERANCE = datetime.timedelta(minutes=10)
 MAX_DRINK_ML = 5000
+# The zone an entry was recorded in: an IANA name, kept so a later move never re-dates it.
+ZONE_MAX_LENGTH = 64
 
 
 class Sex(models.TextChoices):
@@ -104,6 +108,11 @@ class Episode(models.Model):
     ended_at = models.DateTimeField(
         _("ended"), null=True, blank=True, help_text=_("Leave empty if it is still going.")
     )
+    # The local dates the episode covers, fixed in the zone it was recorded in (CLINICAL.md 2):
+    # the rules and the window queries read these, never the instants in today's zone.
+    time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH)
+    start_day = models.DateField(_("first day"))
+    end_day = models.DateField(_("last day"), null=True, blank=True)
     severity = models.PositiveSmallIntegerField(_("how bad, from 0 (no pain) to 10 (worst)"))
     activity = models.CharField(_("what you were doing"), max_length=200, blank=True)
     trigger_other = models.CharField(_("other trigger"), max_length=200, blank=True)
@@ -119,7 +128,9 @@ class Episode(models.Model):
         indexes = [
             models.Index(fields=["patient", "-started_at"]),
             # Finds episodes still going, or ending inside a window, without reading history.
-            models.Index(fields=["patient", "ended_at"]),
+            models.Index(fields=["patient", "end_day"]),
+            # Counts the episodes logged in the last hour (the write limit).
+            models.Index(fields=["patient", "created_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -128,12 +139,17 @@ class Episode(models.Model):
                 violation_error_message=_("The end must not be before the start."),
             ),
             models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_day__isnull=True)
+                | Q(ended_at__isnull=False, end_day__gte=F("start_day")),
+                name="episode_days_match_its_end",
+            ),
+            models.CheckConstraint(
                 condition=Q(severity__gte=0, severity__lte=10),
                 name="episode_severity_0_to_10",
                 violation_error_message=_("Severity must be a number from 0 to 10."),
             ),
             models.CheckConstraint(
-                condition=Q(started_at__lte=F("updated_at") + FUTURE_START_TOLERANCE),
+                condition=Q(started_at__lte=F("updated_at") + CLOCK_SKEW_TOLERANCE),
                 name="episode_not_started_in_the_future",
                 violation_error_message=_("The start cannot be in the future."),
             ),
@@ -148,6 +164,11 @@ class Episode(models.Model):
     @property
     def is_ongoing(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the zone the episode was recorded in, in which its days are dated."""
+        return zone_or_utc(self.time_zone)
 
 
 class Trigger(models.TextChoices):
@@ -394,6 +415,8 @@ class CheckIn(models.Model):
         db_index=False,
     )
     day = models.DateField(_("day"))
+    # The zone `day` is a date in (the profile's zone when the patient checked in).
+    time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH)
     worst_severity = models.PositiveSmallIntegerField(_("worst pain today, 0 to 10"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -424,6 +447,8 @@ class Drink(models.Model):
     # The local day is what the patient states (drinks may be logged for any past day) and what
     # the rules use; no separate drinking time is kept that could disagree with it.
     day = models.DateField(_("day"))
+    # The zone `day` is a date in (the profile's zone when the drink was logged).
+    time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH)
     amount_ml = models.PositiveIntegerField(_("amount (ml)"))
     logged_at = models.DateTimeField(_("logged"), auto_now_add=True)
 
@@ -494,3 +519,60 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return str(self.key)
+
+
+class PatientStatus(models.Model):
+    """The one stored assessment of a patient (tracker.assessment), one row per patient.
+
+    Written by tracker.services in the same transaction as every write that can change it, and
+    read by the dashboard, the clinician's queue and patient view, the summary and the exports.
+    A row past `valid_until` (or of another assessment version) is recomputed when read.
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="status",
+    )
+    urgency = models.PositiveSmallIntegerField(_("urgency"), default=0)
+    # The reasons with their dates, the current run and the advice codes (Assessment.to_json).
+    data = models.JSONField(_("assessment"), default=dict)
+    version = models.PositiveSmallIntegerField(default=0)
+    computed_at = models.DateTimeField(_("computed"), null=True)
+    # When time alone could change the assessment; null when only a new write can.
+    valid_until = models.DateTimeField(_("valid until"), null=True)
+    # The patient's last write, for the queue's order within an urgency.
+    last_logged_at = models.DateTimeField(_("last logged"), null=True)
+    # The zone "today" was taken in: a row computed in another zone than the profile's is stale.
+    time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("patient status")
+        verbose_name_plural = _("patient statuses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(urgency__gte=0, urgency__lte=4), name="status_known_urgency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Status of {self.patient_id}"
+
+    @property
+    def assessment(self) -> Assessment:
+        """Return the stored assessment."""
+        if self.version != ASSESSMENT_VERSION:
+            return NOTHING
+        return Assessment.from_stored(
+            urgency=self.urgency, data=self.data, valid_until=self.valid_until
+        )
+
+    def is_stale(self, *, now: datetime.datetime, time_zone: str) -> bool:
+        """Tell whether the row must be recomputed before it is read."""
+        return (
+            self.computed_at is None
+            or self.version != ASSESSMENT_VERSION
+            or self.time_zone != time_zone
+            or (self.valid_until is not None and self.valid_until <= now)
+        )

@@ -7,11 +7,12 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from tracker.dates import dates_between
 
 # Every clinical parameter lives here, so a reviewer can check them against CLINICAL.md at once.
 SEVERITY_MIN = 0
@@ -19,7 +20,6 @@ SEVERITY_MAX = 10
 SEVERITY_MILD_MAX = 3
 SEVERITY_MODERATE_MAX = 6
 SEVERITY_SEVERE_MIN = SEVERITY_MODERATE_MAX + 1
-MEANINGFUL_CHANGE_POINTS = 2  # Childs et al. 2005
 
 PERSISTENCE_THRESHOLD_DAYS = 14
 RUN_BREAK_FREE_DAYS = 3
@@ -27,7 +27,7 @@ RUN_BREAK_GAP_DAYS = 7
 SEVERE_STREAK_DAYS = 3
 WORSENING_MIN_LOGGED_DAYS = 6
 WORSENING_COMPARED_DAYS = 3
-WORSENING_MIN_POINTS = 2
+WORSENING_MIN_POINTS = 2  # a meaningful change on the 0-10 scale (Childs et al. 2005)
 
 TARGET_ML_DEFAULT = 1600  # female or sex not stated
 TARGET_ML_MALE = 2000
@@ -118,40 +118,19 @@ def severity_band(severity: int) -> str:
     return "severe"
 
 
-def is_meaningful_change(*, before: int, after: int) -> bool:
-    """Tell whether two ratings differ by enough points to matter to the patient."""
-    _check_severity(before)
-    _check_severity(after)
-    return abs(after - before) >= MEANINGFUL_CHANGE_POINTS
-
-
 # Local days (CLINICAL.md 2)
 
 
-def _check_aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
+@dataclass(frozen=True)
+class EpisodeDays:
+    """The local dates an episode covers, fixed when it was recorded, and its severity.
 
+    last is None while the episode is still going: it then covers every day up to today.
+    """
 
-def episode_local_days(
-    *, start: datetime, end: datetime | None, zone: ZoneInfo, today: date
-) -> tuple[date, date]:
-    """Return the first and last local calendar dates that the episode [start, end) overlaps."""
-    _check_aware(start, "start")
-    first = start.astimezone(zone).date()
-    if end is None:
-        if first > today:
-            raise ValueError(f"an ongoing episode cannot start after today ({first} > {today})")
-        return first, today
-    _check_aware(end, "end")
-    if end < start:
-        raise ValueError("an episode cannot end before it starts")
-    # The last instant inside [start, end) is one microsecond before end; taking its local date
-    # keeps an episode that ends exactly at local midnight out of the new day, even where DST
-    # skips midnight. UTC arithmetic is exact, unlike wall-clock arithmetic in the zone.
-    last_instant = end.astimezone(UTC) - timedelta(microseconds=1)
-    # A zero-length episode still happened on its start date.
-    return first, max(first, last_instant.astimezone(zone).date())
+    first: date
+    last: date | None
+    severity: int
 
 
 def _check_window(*, since: date, today: date) -> None:
@@ -159,12 +138,14 @@ def _check_window(*, since: date, today: date) -> None:
         raise ValueError(f"since ({since}) is after today ({today})")
 
 
-def _dates(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+def _covered(episode: EpisodeDays, *, since: date, today: date) -> list[date]:
+    """Return the days of the window since..today that an episode covers.
 
-
-def _overlap(first: date, last: date, *, since: date, today: date) -> list[date]:
-    return _dates(max(first, since), min(last, today))
+    An entry dated after today (a phone clock a little ahead across midnight, or a move to a
+    zone behind the one it was recorded in) covers nothing yet: it counts once its day comes.
+    """
+    last = today if episode.last is None else max(episode.last, episode.first)
+    return dates_between(max(episode.first, since), min(last, today))
 
 
 # Day status (CLINICAL.md 2)
@@ -181,28 +162,25 @@ class DayStatus(enum.Enum):
 
 def day_statuses(
     *,
-    episodes: Iterable[tuple[datetime, datetime | None]],
+    episodes: Iterable[EpisodeDays],
     checkins: Iterable[tuple[date, int]],
-    zone: ZoneInfo,
     today: date,
     since: date,
 ) -> dict[date, DayStatus]:
     """Return the status of every local date from since to today inclusive.
 
-    Episodes are (start, end or None while ongoing); check-ins are (local date, worst severity),
-    where 0 means "no back symptoms today".
+    Check-ins are (local date, worst severity), where 0 means "no back symptoms today".
     """
     _check_window(since=since, today=today)
     sym: set[date] = set()
     free: set[date] = set()
-    for start, end in episodes:
-        first, last = episode_local_days(start=start, end=end, zone=zone, today=today)
-        sym.update(_overlap(first, last, since=since, today=today))
+    for episode in episodes:
+        sym.update(_covered(episode, since=since, today=today))
     for day, severity in checkins:
         _check_severity(severity)
         (sym if severity >= 1 else free).add(day)
     statuses: dict[date, DayStatus] = {}
-    for day in _dates(since, today):
+    for day in dates_between(since, today):
         if day in sym:
             statuses[day] = DayStatus.SYM
         elif day in free:
@@ -214,9 +192,8 @@ def day_statuses(
 
 def daily_worst_severity(
     *,
-    episodes: Iterable[tuple[datetime, datetime | None, int]],
+    episodes: Iterable[EpisodeDays],
     checkins: Iterable[tuple[date, int]],
-    zone: ZoneInfo,
     today: date,
     since: date,
 ) -> dict[date, int]:
@@ -231,11 +208,10 @@ def daily_worst_severity(
         if since <= day <= today:
             worst[day] = max(worst.get(day, SEVERITY_MIN), severity)
 
-    for start, end, severity in episodes:
-        _check_severity(severity)
-        first, last = episode_local_days(start=start, end=end, zone=zone, today=today)
-        for day in _overlap(first, last, since=since, today=today):
-            record(day, severity)
+    for episode in episodes:
+        _check_severity(episode.severity)
+        for day in _covered(episode, since=since, today=today):
+            record(day, episode.severity)
     for day, severity in checkins:
         _check_severity(severity)
         record(day, severity)
@@ -264,7 +240,7 @@ class Run:
         return (self.last - self.first).days + 1
 
 
-def _breaks_run(gap: list[DayStatus]) -> bool:
+def breaks_run(gap: list[DayStatus]) -> bool:
     """Tell whether non-SYM days between (or after) SYM days end a run."""
     if len(gap) >= RUN_BREAK_GAP_DAYS:
         return True
@@ -282,23 +258,23 @@ def current_run(statuses: Mapping[date, DayStatus], *, today: date, since: date)
     Dates missing from statuses count as UNLOGGED; dates outside since..today are ignored.
     """
     _check_window(since=since, today=today)
-    window = [statuses.get(day, DayStatus.UNLOGGED) for day in _dates(since, today)]
+    window = [statuses.get(day, DayStatus.UNLOGGED) for day in dates_between(since, today)]
     sym = [i for i, status in enumerate(window) if status is DayStatus.SYM]
     if not sym:
         return None
     last = sym[-1]
-    if _breaks_run(window[last + 1 :]):
+    if breaks_run(window[last + 1 :]):
         return None
     first = last
     for earlier in reversed(sym[:-1]):
-        if _breaks_run(window[earlier + 1 : first]):
+        if breaks_run(window[earlier + 1 : first]):
             break
         first = earlier
     return Run(
         first=since + timedelta(days=first),
         last=since + timedelta(days=last),
         # An earlier SYM day in the window already failed to join, so nothing before it can.
-        reaches_window_start=first == sym[0] and not _breaks_run(window[:first]),
+        reaches_window_start=first == sym[0] and not breaks_run(window[:first]),
     )
 
 
@@ -308,7 +284,7 @@ def persistence_flag(run: Run | None) -> bool:
 
 
 def _logged_in_run(worst: Mapping[date, int], run: Run) -> list[int]:
-    return [worst[day] for day in _dates(run.first, run.last) if day in worst]
+    return [worst[day] for day in dates_between(run.first, run.last) if day in worst]
 
 
 def severe_streak(worst: Mapping[date, int], *, run: Run) -> bool:
@@ -349,11 +325,6 @@ def _answered_flags(codes: Iterable[str], *, pregnant: bool) -> list[RedFlag]:
         for flag in RED_FLAGS
         if flag.code in answered and (pregnant or not flag.pregnancy_only)
     ]
-
-
-def highest_tier(codes: Iterable[str], *, pregnant: bool) -> Tier | None:
-    """Return the most pressing tier among the answered red flags, or None if none count."""
-    return max((flag.tier for flag in _answered_flags(codes, pregnant=pregnant)), default=None)
 
 
 def advice_tiers(codes: Iterable[str], *, pregnant: bool) -> list[tuple[Tier, list[RedFlag]]]:
@@ -456,7 +427,9 @@ def hydration_comparison(
     starts = Counter(episode_starts)
     pairs = low_days = target_days = after_low = after_target = 0
     # d + 1 must be over before the next day's episodes are known, so today never counts.
-    for day in _dates(today - timedelta(days=HYDRATION_WINDOW_DAYS), today - timedelta(days=2)):
+    for day in dates_between(
+        today - timedelta(days=HYDRATION_WINDOW_DAYS), today - timedelta(days=2)
+    ):
         total_ml, complete = days.get(day, (0, False))
         if not complete:
             continue

@@ -1,14 +1,16 @@
-"""The patient's own tracker. Every query is scoped to request.user, so another person's ids 404."""
+"""The patient's own tracker. Every query is scoped to request.user, so another person's ids 404.
+
+Views load, check, validate a form, call a service in tracker.services (which writes and keeps
+the stored assessment current), redirect and say what happened.
+"""
 
 import datetime
-import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,14 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.filters import remembered_filter
-from tracker import exports, rules
-from tracker.context_processors import BANNER_HOURS, recent_red_flag_codes
+from tracker import dates, exports, presenter, rules, services
+from tracker.assessment import ADVICE_HOURS
 from tracker.dashboard import (
     CHART_PERIODS,
     STATS_DAYS,
     build_summary,
     episodes_overlapping,
-    local_today,
     patient_profile,
 )
 from tracker.forms import (
@@ -38,19 +39,7 @@ from tracker.forms import (
     RedFlagForm,
     TrackerSettingsForm,
 )
-from tracker.models import (
-    Acknowledgement,
-    CheckIn,
-    Drink,
-    Episode,
-    EpisodeLocation,
-    EpisodeSpread,
-    EpisodeTrigger,
-    HydrationDay,
-    RedFlagAnswer,
-    ReliefTried,
-    Submission,
-)
+from tracker.models import Acknowledgement, CheckIn, Drink, Episode, HydrationDay, RedFlagAnswer
 
 HISTORY_PAGE_SIZE = 20
 
@@ -60,49 +49,45 @@ def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return login_required(never_cache(view))
 
 
-def once(*, request: HttpRequest, key: uuid.UUID, write: Callable[[], str]) -> tuple[str, bool]:
-    """Run write() unless this form was already acted on; return where to go and if it ran.
-
-    write() saves the records and returns the page to show next. It and the key are stored in
-    one transaction, so a repeat, even a concurrent one, fails as a whole and changes nothing.
-    """
-    try:
-        with transaction.atomic():
-            redirect_to = write()
-            Submission.objects.create(key=key, patient=request.user, redirect_to=redirect_to)
-    except IntegrityError:
-        earlier = Submission.objects.filter(key=key, patient=request.user).first()
-        if earlier is None:
-            raise
-        return earlier.redirect_to, False
-    return redirect_to, True
+def local_today(request: HttpRequest) -> datetime.date:
+    """Return today's date where the signed-in person is."""
+    return dates.local_day(timezone.now(), request.user.zone)
 
 
-def record_red_flags(
-    *, request: HttpRequest, codes: list[str], episode: Episode | None = None
-) -> bool:
-    """Store the red flags answered yes; return whether there is advice to show."""
-    RedFlagAnswer.objects.bulk_create(
-        RedFlagAnswer(patient=request.user, episode=episode, code=code) for code in codes
-    )
-    return bool(codes)
+def _limit_message(error: services.WriteLimitReached) -> str:
+    return _(
+        "You have logged %(limit)s entries in the last hour, which is as many as the tracker "
+        "takes in an hour. Nothing more was saved. Please try again later. If you need help "
+        "now, use Get help."
+    ) % {"limit": error.limit}
+
+
+def chart_days(request: HttpRequest) -> int:
+    """Return the chart period asked for in the address, or the shortest."""
+    if request.GET.get("days") in {str(period) for period in CHART_PERIODS}:
+        return int(request.GET["days"])
+    return CHART_PERIODS[0]
 
 
 @patient_page
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show the persistence flag, charts, patterns and today's drinks."""
-    days = CHART_PERIODS[0]
-    if request.GET.get("days") in {str(period) for period in CHART_PERIODS}:
-        days = int(request.GET["days"])
-    profile = patient_profile(request.user)
+    """Show the patient's flags, charts, patterns and today's drinks."""
+    now = timezone.now()
+    status = services.status_for(request.user, now=now)
+    assessment = status.assessment
     summary = build_summary(
-        patient=request.user, profile=profile, today=local_today(request.user.zone), days=days
+        patient=request.user,
+        profile=patient_profile(request.user),
+        assessment=assessment,
+        today=dates.local_day(now, request.user.zone),
+        days=chart_days(request),
     )
     return render(
         request,
         "tracker/dashboard.html",
         {
             "summary": summary,
+            "notices": presenter.patient_notices(assessment),
             "periods": CHART_PERIODS,
             "stats_days": STATS_DAYS,
             "drink_form": _quick_drink_form(request),
@@ -111,63 +96,45 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _quick_drink_form(request: HttpRequest, day: datetime.date | None = None) -> DrinkForm:
-    zone = request.user.zone
-    return DrinkForm(zone=zone, initial={"day": day or local_today(zone)})
-
-
-def _save_episode(request: HttpRequest, form: EpisodeForm) -> str:
-    """Save the episode, its details and any red flags; return the page to show next."""
-    episode = form.save(commit=False)
-    changing = episode.pk is not None
-    episode.patient = request.user
-    episode.save()
-    if changing:
-        for related in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried):
-            related.objects.filter(episode=episode).delete()
-    data = form.cleaned_data
-    EpisodeTrigger.objects.bulk_create(
-        EpisodeTrigger(episode=episode, code=code) for code in data["triggers"]
-    )
-    EpisodeSpread.objects.bulk_create(
-        EpisodeSpread(episode=episode, code=code) for code in data["spread"]
-    )
-    EpisodeLocation.objects.bulk_create(
-        EpisodeLocation(episode=episode, region=region, side=side)
-        for region, side in form.locations()
-    )
-    ReliefTried.objects.bulk_create(
-        ReliefTried(episode=episode, code=code, effect=effect)
-        for code, effect in form.relief_effects().items()
-    )
-    # On a change, only new answers are recorded: the earlier ones were already advised on.
-    answered = set(episode.red_flags.values_list("code", flat=True)) if changing else set()
-    new_flags = [code for code in data["red_flags"] if code not in answered]
-    if record_red_flags(request=request, codes=new_flags, episode=episode):
-        return reverse("tracker:advice")
-    return episode.get_absolute_url()
+    return DrinkForm(zone=request.user.zone, initial={"day": day or local_today(request)})
 
 
 def _episode_form(request: HttpRequest, instance: Episode | None = None) -> EpisodeForm:
+    # An episode is read and changed in the zone it was recorded in, so editing it after a
+    # move never shifts its dates.
     return EpisodeForm(
         request.POST or None,
         instance=instance,
-        zone=request.user.zone,
+        zone=instance.zone if instance is not None else request.user.zone,
         pregnant=patient_profile(request.user).pregnant,
     )
+
+
+def _after_episode(episode: Episode, answered: list[str]) -> str:
+    return reverse("tracker:advice") if answered else episode.get_absolute_url()
 
 
 @patient_page
 def episode_create(request: HttpRequest) -> HttpResponse:
     form = _episode_form(request)
     if request.method == "POST" and form.is_valid():
-        redirect_to, created = once(
-            request=request,
-            key=form.cleaned_data["submission_key"],
-            write=lambda: _save_episode(request, form),
-        )
-        if created:
-            messages.success(request, _("Your episode is saved."))
-        return redirect(redirect_to)
+
+        def write() -> str:
+            episode, answered = services.record_episode(
+                patient=request.user, data=form.episode_input(), now=timezone.now()
+            )
+            return _after_episode(episode, answered)
+
+        try:
+            redirect_to, created = services.once(
+                patient=request.user, key=form.cleaned_data["submission_key"], write=write
+            )
+        except services.WriteLimitReached as error:
+            form.add_error(None, _limit_message(error))
+        else:
+            if created:
+                messages.success(request, _("Your episode is saved."))
+            return redirect(redirect_to)
     return render(request, "tracker/episode_form.html", {"form": form, "episode": None})
 
 
@@ -176,10 +143,11 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
     episode = get_object_or_404(Episode, pk=pk, patient=request.user)
     form = _episode_form(request, instance=episode)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            redirect_to = _save_episode(request, form)
+        answered = services.change_episode(
+            episode=episode, data=form.episode_input(), now=timezone.now()
+        )
         messages.success(request, _("Your changes are saved."))
-        return redirect(redirect_to)
+        return redirect(_after_episode(episode, answered))
     return render(request, "tracker/episode_form.html", {"form": form, "episode": episode})
 
 
@@ -198,10 +166,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def episode_end(request: HttpRequest, pk: int) -> HttpResponse:
     """End an ongoing episode now, in one click."""
     episode = get_object_or_404(Episode, pk=pk, patient=request.user)
-    if episode.ended_at is None:
-        # A start logged a few minutes ahead (clock drift) must not make the end come first.
-        episode.ended_at = max(timezone.now(), episode.started_at)
-        episode.save(update_fields=["ended_at", "updated_at"])
+    if services.end_episode(episode=episode, now=timezone.now()):
         messages.success(request, _("Marked as stopped. We hope you feel better."))
     if request.POST.get("next_page") == "dashboard":
         return redirect("tracker:dashboard")
@@ -212,7 +177,7 @@ def episode_end(request: HttpRequest, pk: int) -> HttpResponse:
 def episode_delete(request: HttpRequest, pk: int) -> HttpResponse:
     episode = get_object_or_404(Episode, pk=pk, patient=request.user)
     if request.method == "POST":
-        episode.delete()
+        services.delete_episode(episode=episode, now=timezone.now())
         messages.success(request, _("The episode is deleted."))
         return redirect("tracker:episode_list")
     return render(request, "tracker/episode_confirm_delete.html", {"episode": episode})
@@ -229,15 +194,11 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     form, changed = remembered_filter(request, key="episodes", form_class=HistoryFilterForm)
     if changed:
         return changed
-    zone = request.user.zone
     episodes = Episode.objects.filter(patient=request.user)
-    filtered = form.is_bound and form.is_valid()
-    if filtered:
+    if form.is_bound and form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
         if since or until:
-            episodes = episodes_overlapping(
-                patient=request.user, since=since, until=until, zone=zone
-            )
+            episodes = episodes_overlapping(patient=request.user, since=since, until=until)
         if form.cleaned_data["trigger"]:
             episodes = episodes.filter(triggers__code=form.cleaned_data["trigger"])
     episodes = episodes.order_by("-started_at", "-id").prefetch_related(
@@ -251,21 +212,42 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+CHECKIN_MESSAGES = {
+    services.CheckInOutcome.SAVED: _("Check-in saved for %(day)s."),
+    services.CheckInOutcome.RAISED: _(
+        "Check-in saved for %(day)s: your new answer is worse than your earlier one, so it "
+        "replaces it."
+    ),
+    services.CheckInOutcome.LOWERED: _(
+        "Check-in changed for %(day)s, as you confirmed: the milder answer replaces the earlier "
+        "one."
+    ),
+}
+
+
 @patient_page
 def checkin(request: HttpRequest) -> HttpResponse:
-    """Record how the back was on a day: no symptoms, or the worst pain."""
+    """Record how the back was on a day: no symptoms, or the worst pain.
+
+    A second answer for a day that is milder than the first is kept only once the patient,
+    shown the earlier answer, confirms it; a worse one replaces it, and the message says so.
+    """
     zone = request.user.zone
-    today = local_today(zone)
-    form = CheckInForm(request.POST or None, zone=zone, initial={"day": today})
+    form = CheckInForm(request.POST or None, zone=zone, initial={"day": local_today(request)})
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["day"]
-        CheckIn.objects.update_or_create(
+        result = services.record_checkin(
             patient=request.user,
             day=day,
-            defaults={"worst_severity": form.cleaned_data["worst_severity"]},
+            worst_severity=form.cleaned_data["worst_severity"],
+            confirm_lower=form.cleaned_data["confirm_lower"],
+            now=timezone.now(),
         )
-        messages.success(request, _("Check-in saved for %(day)s.") % {"day": day})
-        return redirect("tracker:dashboard")
+        if result.outcome is services.CheckInOutcome.NEEDS_CONFIRMATION:
+            form.ask_to_confirm(earlier=result.earlier)
+        else:
+            messages.success(request, CHECKIN_MESSAGES[result.outcome] % {"day": day})
+            return redirect("tracker:dashboard")
     recent = CheckIn.objects.filter(patient=request.user).order_by("-day")[:7]
     return render(request, "tracker/checkin_form.html", {"form": form, "recent": recent})
 
@@ -273,8 +255,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
 @patient_page
 def hydration_day(request: HttpRequest, day: datetime.date | None = None) -> HttpResponse:
     """Show one day's drinks against the target, with quick-add and the "all logged" switch."""
-    zone = request.user.zone
-    today = local_today(zone)
+    today = local_today(request)
     day = day or today
     if day > today:
         messages.info(request, _("That day has not come yet, so here is today."))
@@ -312,39 +293,49 @@ def _hydration_url(day: datetime.date, today: datetime.date) -> str:
 @patient_page
 def drink_add(request: HttpRequest) -> HttpResponse:
     """Add a drink (quick-add buttons and the custom amount post here)."""
-    zone = request.user.zone
-    form = DrinkForm(request.POST or None, zone=zone)
+    form = DrinkForm(request.POST or None, zone=request.user.zone)
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["day"]
 
         def write() -> str:
-            drink = form.save(commit=False)
-            drink.patient = request.user
-            drink.save()
+            services.add_drink(
+                patient=request.user,
+                day=day,
+                amount_ml=form.cleaned_data["amount_ml"],
+                now=timezone.now(),
+            )
             if request.POST.get("next_page") == "dashboard":
                 return reverse("tracker:dashboard")
-            return _hydration_url(day, local_today(zone))
+            return _hydration_url(day, local_today(request))
 
-        redirect_to, created = once(
-            request=request, key=form.cleaned_data["submission_key"], write=write
-        )
-        if created:
-            messages.success(
-                request, _("Added %(ml)s ml.") % {"ml": form.cleaned_data["amount_ml"]}
+        try:
+            redirect_to, created = services.once(
+                patient=request.user, key=form.cleaned_data["submission_key"], write=write
             )
-        return redirect(redirect_to)
+        except services.WriteLimitReached as error:
+            form.add_error(None, _limit_message(error))
+        else:
+            if created:
+                messages.success(
+                    request, _("Added %(ml)s ml.") % {"ml": form.cleaned_data["amount_ml"]}
+                )
+            return redirect(redirect_to)
     return render(request, "tracker/drink_form.html", {"form": form, "drink": None})
 
 
 @patient_page
 def drink_edit(request: HttpRequest, pk: int) -> HttpResponse:
     drink = get_object_or_404(Drink, pk=pk, patient=request.user)
-    zone = request.user.zone
-    form = DrinkForm(request.POST or None, instance=drink, zone=zone)
+    form = DrinkForm(request.POST or None, instance=drink, zone=request.user.zone)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.change_drink(
+            drink=drink,
+            day=form.cleaned_data["day"],
+            amount_ml=form.cleaned_data["amount_ml"],
+            now=timezone.now(),
+        )
         messages.success(request, _("The drink is updated."))
-        return redirect(_hydration_url(drink.day, local_today(zone)))
+        return redirect(_hydration_url(drink.day, local_today(request)))
     return render(request, "tracker/drink_form.html", {"form": form, "drink": drink})
 
 
@@ -352,9 +343,10 @@ def drink_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def drink_delete(request: HttpRequest, pk: int) -> HttpResponse:
     drink = get_object_or_404(Drink, pk=pk, patient=request.user)
     if request.method == "POST":
-        drink.delete()
+        day = drink.day
+        services.delete_drink(drink=drink, now=timezone.now())
         messages.success(request, _("The drink is deleted."))
-        return redirect(_hydration_url(drink.day, local_today(request.user.zone)))
+        return redirect(_hydration_url(day, local_today(request)))
     return render(request, "tracker/drink_confirm_delete.html", {"drink": drink})
 
 
@@ -362,7 +354,7 @@ def drink_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def hydration_complete(request: HttpRequest, day: datetime.date) -> HttpResponse:
     """Mark a day's drinks log complete (or not), so the comparison can use that day."""
-    today = local_today(request.user.zone)
+    today = local_today(request)
     if day > today:
         messages.error(request, _("That day has not come yet."))
         return redirect("tracker:hydration")
@@ -384,11 +376,13 @@ def red_flag_check(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
 
         def write() -> str:
-            record_red_flags(request=request, codes=form.cleaned_data["red_flags"])
+            services.record_red_flags(
+                patient=request.user, codes=form.cleaned_data["red_flags"], now=timezone.now()
+            )
             return reverse("tracker:advice")
 
-        redirect_to, _created = once(
-            request=request, key=form.cleaned_data["submission_key"], write=write
+        redirect_to, _created = services.once(
+            patient=request.user, key=form.cleaned_data["submission_key"], write=write
         )
         return redirect(redirect_to)
     return render(request, "tracker/red_flag_form.html", {"form": form})
@@ -397,13 +391,14 @@ def red_flag_check(request: HttpRequest) -> HttpResponse:
 @patient_page
 def advice(request: HttpRequest) -> HttpResponse:
     """Show what to do about the red flags answered in the last day, most pressing first."""
-    since = timezone.now() - datetime.timedelta(hours=BANNER_HOURS)
-    codes = recent_red_flag_codes(request.user)
+    now = timezone.now()
+    codes = services.status_for(request.user, now=now).assessment.advice
+    since = now - datetime.timedelta(hours=ADVICE_HOURS)
     RedFlagAnswer.objects.filter(
-        patient=request.user, code__in=codes, advice_shown_at__isnull=True
-    ).update(advice_shown_at=timezone.now())
+        patient=request.user, code__in=codes, answered_at__gt=since, advice_shown_at__isnull=True
+    ).update(advice_shown_at=now)
     seen = Acknowledgement.objects.filter(
-        patient=request.user, red_flag__code__in=codes, red_flag__answered_at__gte=since
+        patient=request.user, red_flag__code__in=codes, red_flag__answered_at__gt=since
     ).select_related("clinician")
     return render(
         request,
@@ -446,7 +441,7 @@ def download(content: bytes, *, filename: str, content_type: str) -> HttpRespons
 
 @patient_page
 def export_json(request: HttpRequest) -> HttpResponse:
-    today = local_today(request.user.zone)
+    today = local_today(request)
     return download(
         exports.export_json(patient=request.user),
         filename=f"back-cramp-log-{today}.json",
@@ -456,7 +451,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 
 @patient_page
 def export_csv(request: HttpRequest) -> HttpResponse:
-    today = local_today(request.user.zone)
+    today = local_today(request)
     return download(
         exports.export_csv_zip(patient=request.user),
         filename=f"back-cramp-log-{today}-csv.zip",

@@ -1,0 +1,145 @@
+"""tracker.dates on its own: local days, day starts and spans in awkward zones.
+
+Zones: half-hour (Asia/Kolkata +05:30, Australia/Adelaide +09:30/+10:30), +14 (Pacific/
+Kiritimati), -10 (Pacific/Honolulu), both DST changes (Europe/London), and zones whose clocks
+skip midnight itself (America/Santiago, Asia/Beirut).
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tracker import dates
+
+UTC = datetime.UTC
+LONDON = ZoneInfo("Europe/London")
+
+
+def at(*args: int, zone: ZoneInfo = UTC) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=zone)
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone", "day"),
+    [
+        (at(2025, 1, 1, 18, 29), "Asia/Kolkata", datetime.date(2025, 1, 1)),
+        (at(2025, 1, 1, 18, 30), "Asia/Kolkata", datetime.date(2025, 1, 2)),
+        (at(2025, 1, 1, 9, 59), "Pacific/Kiritimati", datetime.date(2025, 1, 1)),
+        (at(2025, 1, 1, 10, 0), "Pacific/Kiritimati", datetime.date(2025, 1, 2)),
+        (at(2025, 1, 2, 9, 59), "Pacific/Honolulu", datetime.date(2025, 1, 1)),
+        (at(2025, 1, 1, 13, 29), "Australia/Adelaide", datetime.date(2025, 1, 1)),
+        (at(2025, 1, 1, 13, 30), "Australia/Adelaide", datetime.date(2025, 1, 2)),
+    ],
+)
+def test_local_day_follows_the_zones_offset(
+    instant: datetime.datetime, zone: str, day: datetime.date
+) -> None:
+    assert dates.local_day(instant, ZoneInfo(zone)) == day
+
+
+def test_local_day_refuses_a_naive_datetime() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        dates.local_day(datetime.datetime(2025, 1, 1, 12), LONDON)  # noqa: DTZ001
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "start", "hours"),
+    [
+        # Clocks go forward at 01:00: a 23-hour day.
+        ("Europe/London", datetime.date(2025, 3, 30), at(2025, 3, 30), 23),
+        # Clocks go back at 02:00: a 25-hour day.
+        ("Europe/London", datetime.date(2025, 10, 26), at(2025, 10, 25, 23), 25),
+        # Clocks skip midnight itself: the day starts at 01:00 local.
+        ("America/Santiago", datetime.date(2024, 9, 8), at(2024, 9, 8, 4), 23),
+        ("Asia/Beirut", datetime.date(2024, 3, 31), at(2024, 3, 30, 22), 23),
+        ("Pacific/Kiritimati", datetime.date(2025, 1, 1), at(2024, 12, 31, 10), 24),
+        ("Asia/Kolkata", datetime.date(2025, 1, 1), at(2024, 12, 31, 18, 30), 24),
+    ],
+)
+def test_day_range_is_the_days_real_length(
+    zone: str, day: datetime.date, start: datetime.datetime, hours: int
+) -> None:
+    first, end = dates.day_range(day, ZoneInfo(zone))
+    assert first == start
+    assert end - first == datetime.timedelta(hours=hours)
+    assert dates.local_day(first, ZoneInfo(zone)) == day
+    assert dates.local_day(first - datetime.timedelta(microseconds=1), ZoneInfo(zone)) < day
+
+
+def test_next_day_start_after_the_clocks_go_back() -> None:
+    # 01:30 happens twice on 26 Oct 2025 in London; either way the next day starts at 00:00 GMT.
+    moment = at(2025, 10, 26, 1, 30)
+    assert dates.next_day_start(moment, LONDON) == at(2025, 10, 27)
+
+
+def test_to_instant_refuses_a_time_the_clocks_skipped() -> None:
+    with pytest.raises(dates.SkippedTime):
+        dates.to_instant(datetime.date(2025, 3, 30), datetime.time(1, 30), LONDON)
+
+
+def test_to_instant_takes_the_first_of_a_time_that_happens_twice() -> None:
+    instant = dates.to_instant(datetime.date(2025, 10, 26), datetime.time(1, 30), LONDON)
+    assert instant == at(2025, 10, 26, 0, 30)
+
+
+def test_span_ending_at_local_midnight_stays_on_its_day() -> None:
+    zone = ZoneInfo("Asia/Kolkata")
+    start = dates.to_instant(datetime.date(2025, 1, 1), datetime.time(22), zone)
+    end = dates.to_instant(datetime.date(2025, 1, 2), datetime.time(0), zone)
+    assert dates.span_days(start, end, zone) == (datetime.date(2025, 1, 1),) * 2
+
+
+def test_span_over_midnight_covers_both_days() -> None:
+    start = at(2025, 1, 1, 23, 30, zone=LONDON)
+    end = at(2025, 1, 2, 0, 30, zone=LONDON)
+    assert dates.span_days(start, end, LONDON) == (
+        datetime.date(2025, 1, 1),
+        datetime.date(2025, 1, 2),
+    )
+
+
+def test_an_open_span_has_no_last_day_yet() -> None:
+    assert dates.span_days(at(2025, 1, 1, 9), None, LONDON) == (datetime.date(2025, 1, 1), None)
+
+
+def test_a_zero_length_span_happened_on_its_start_day() -> None:
+    moment = at(2025, 1, 1, 0, 0, zone=LONDON)
+    assert dates.span_days(moment, moment, LONDON) == (datetime.date(2025, 1, 1),) * 2
+
+
+def test_span_refuses_an_end_before_its_start() -> None:
+    with pytest.raises(ValueError, match="before"):
+        dates.span_days(at(2025, 1, 2), at(2025, 1, 1), LONDON)
+
+
+def test_the_same_instant_is_two_different_days_in_two_zones() -> None:
+    """Why entries keep the zone they were recorded in: 23:30 on 1 January in Los Angeles is
+    already 2 January in London."""
+    moment = at(2025, 1, 1, 23, 30, zone=ZoneInfo("America/Los_Angeles"))
+    assert dates.local_day(moment, ZoneInfo("America/Los_Angeles")) == datetime.date(2025, 1, 1)
+    assert dates.local_day(moment, LONDON) == datetime.date(2025, 1, 2)
+
+
+def test_window_counts_today() -> None:
+    assert dates.window(datetime.date(2025, 1, 15), 15) == (
+        datetime.date(2025, 1, 1),
+        datetime.date(2025, 1, 15),
+    )
+    with pytest.raises(ValueError):
+        dates.window(datetime.date(2025, 1, 15), 0)
+
+
+def test_dates_between_is_inclusive_and_empty_when_reversed() -> None:
+    first = datetime.date(2025, 1, 30)
+    assert dates.dates_between(first, datetime.date(2025, 2, 1)) == [
+        datetime.date(2025, 1, 30),
+        datetime.date(2025, 1, 31),
+        datetime.date(2025, 2, 1),
+    ]
+    assert dates.dates_between(first, datetime.date(2025, 1, 29)) == []
+
+
+def test_an_unknown_stored_zone_reads_as_utc() -> None:
+    assert dates.zone_or_utc("Mars/Olympus_Mons") == ZoneInfo("UTC")
+    assert dates.zone_or_utc("Europe/London") == LONDON

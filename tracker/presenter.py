@@ -1,0 +1,166 @@
+"""The words for an assessment: the one place that says what a flag means, to whom.
+
+Templates, the clinician's queue, the printed summary and the FHIR export show what these
+functions return; none of them words a flag itself. The patient is spoken to ("you"); a
+clinician reads short third-person reasons with dates.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from tracker import rules
+from tracker.assessment import Assessment, Kind, Reason, Urgency
+
+URGENCY_LABELS = {
+    Urgency.EMERGENCY: gettext_lazy("Emergency"),
+    Urgency.URGENT: gettext_lazy("Urgent"),
+    Urgency.TWO_WEEK: gettext_lazy("Over two weeks"),
+    Urgency.SOON: gettext_lazy("Soon"),
+    Urgency.NONE: "",
+}
+# The queue's filter, by the names in its form.
+URGENCY_NAMES = {
+    "emergency": Urgency.EMERGENCY,
+    "urgent": Urgency.URGENT,
+    "persistence": Urgency.TWO_WEEK,
+    "prompt": Urgency.SOON,
+    "none": Urgency.NONE,
+}
+
+
+def urgency_label(urgency: int) -> str:
+    """Return the badge text of an urgency ("" for none)."""
+    return str(URGENCY_LABELS[Urgency(urgency)])
+
+
+def _day(day: datetime.date | None) -> str:
+    return formats.date_format(day, "j M Y") if day else ""
+
+
+def _short_day(day: datetime.date | None) -> str:
+    return formats.date_format(day, "j M") if day else ""
+
+
+def _moment(moment: datetime.datetime, zone: ZoneInfo) -> str:
+    return formats.date_format(moment.astimezone(zone), "j M H:i")
+
+
+def _question(code: str) -> str:
+    flag = rules.RED_FLAGS_BY_CODE.get(code)
+    return str(flag.text) if flag else code
+
+
+def run_days(reason: Reason) -> str:
+    """Say how long the run has lasted, and from when to when."""
+    if reason.reaches_back:
+        return _("from at least %(first)s to %(last)s") % {
+            "first": _day(reason.first),
+            "last": _day(reason.last),
+        }
+    days = (reason.last - reason.first).days + 1 if reason.first and reason.last else 0
+    return ngettext(
+        "%(days)s day, from %(first)s to %(last)s",
+        "%(days)s days, from %(first)s to %(last)s",
+        days,
+    ) % {"days": days, "first": _day(reason.first), "last": _day(reason.last)}
+
+
+def clinician_line(reason: Reason, *, viewer_zone: ZoneInfo) -> str:
+    """Return one short reason for a clinician, as on the queue and the printed summary."""
+    if reason.kind == Kind.RED_FLAG:
+        line = _("answered yes: %(question)s, %(when)s") % {
+            "question": _question(reason.code),
+            "when": _moment(reason.at, viewer_zone) if reason.at else "",
+        }
+        if reason.count > 1:
+            line += " " + _("(%(count)s times)") % {"count": reason.count}
+        return line
+    if reason.kind == Kind.TWO_WEEK:
+        line = _("symptoms for more than two weeks: %(days)s") % {"days": run_days(reason)}
+        return line + " " + _("(seen)") if reason.seen else line
+    if reason.kind == Kind.SEVERE_STREAK:
+        return _("severe pain (7 or more) on three logged days in a row")
+    return _(
+        "pain getting worse: the last three logged days are at least 2 points worse than the "
+        "first three of the run"
+    )
+
+
+def clinician_lines(assessment: Assessment, *, viewer_zone: ZoneInfo) -> list[str]:
+    return [clinician_line(reason, viewer_zone=viewer_zone) for reason in assessment.reasons]
+
+
+def fhir_text(reason: Reason) -> str:
+    """Return a flag's text for a FHIR Flag resource (no times of day: FHIR gives a date)."""
+    if reason.kind == Kind.RED_FLAG:
+        return _question(reason.code)
+    if reason.kind == Kind.TWO_WEEK:
+        return _("Back symptoms for more than two weeks: %(days)s") % {"days": run_days(reason)}
+    if reason.kind == Kind.SEVERE_STREAK:
+        return _("Severe pain on three logged days in a row")
+    return _("Pain getting worse")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A card on the patient's dashboard: a heading, sentences, and where to read more."""
+
+    urgency: Urgency
+    heading: str
+    lines: list[str] = field(default_factory=list)
+    reason: Reason | None = None
+
+
+def patient_notices(assessment: Assessment) -> list[Notice]:
+    """Return what the patient's dashboard says about their log (red-flag advice has its own
+    page and banner, worded with the questions themselves)."""
+    notices = []
+    two_week = assessment.reason(Kind.TWO_WEEK)
+    if two_week is not None:
+        if two_week.reaches_back:
+            logged = _("You have logged back symptoms from at least %(first)s to %(last)s.") % {
+                "first": _day(two_week.first),
+                "last": _day(two_week.last),
+            }
+        else:
+            logged = _("You have logged back symptoms for %(days)s.") % {"days": run_days(two_week)}
+        notices.append(
+            Notice(
+                urgency=two_week.urgency,
+                heading=_("Your symptoms have gone on for more than two weeks"),
+                lines=[
+                    logged,
+                    _(
+                        "Most back spasms settle within a couple of weeks. Please book an "
+                        "appointment with a GP or physiotherapist."
+                    ),
+                ],
+                reason=two_week,
+            )
+        )
+    prompts = []
+    if assessment.reason(Kind.SEVERE_STREAK):
+        prompts.append(
+            _("You have rated your pain as severe (7 or more) on three logged days in a row.")
+        )
+    if assessment.reason(Kind.WORSENING):
+        prompts.append(
+            _(
+                "Your pain has been getting worse: your last three logged days are at least 2 "
+                "points worse than your first three."
+            )
+        )
+    if prompts:
+        notices.append(
+            Notice(
+                urgency=Urgency.SOON,
+                heading=_("Book an appointment with a GP or physiotherapist in the next few days"),
+                lines=prompts,
+            )
+        )
+    return notices

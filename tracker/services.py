@@ -1,0 +1,523 @@
+"""The tracker's writes, and the one stored assessment of each patient that they keep current.
+
+Every write that can change what the portal concludes about a patient (an episode created,
+changed, ended or deleted; a check-in; red-flag answers; an acknowledgement; a new time zone)
+runs here, in one transaction that first locks the patient's status row, then writes, then
+stores the fresh assessment. Two writes for one patient therefore queue behind each other and
+the second sees the first, so the stored row always matches the log. Views and forms never
+write these models themselves.
+
+Reads go through `status_for` / `refresh_stale`: a row past its `valid_until`, of an older
+assessment version or computed in another zone than the profile's is recomputed under the same
+lock first. Time is an argument (`now`): nothing here reads the clock.
+"""
+
+import datetime
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+
+from accounts.models import User
+from tracker import dates, rules
+from tracker.assessment import VERSION, Facts, OpenAnswers, assess, window_start
+from tracker.models import (
+    Acknowledgement,
+    CheckIn,
+    Drink,
+    Episode,
+    EpisodeLocation,
+    EpisodeSpread,
+    EpisodeTrigger,
+    PatientStatus,
+    RedFlagAnswer,
+    ReliefTried,
+    Spread,
+    Submission,
+)
+
+# Writes a patient may make in an hour: far above anything a person logs, low enough that a
+# script cannot fill the database or anyone's screen.
+EPISODES_PER_HOUR = 120
+DRINKS_PER_HOUR = 120
+HOUR = datetime.timedelta(hours=1)
+# Stale rows are recomputed in batches of this many patients, each batch one transaction.
+REFRESH_BATCH = 200
+
+
+class WriteLimitReached(Exception):
+    """The patient has logged as many entries of a kind as an hour allows."""
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(f"limit of {limit} an hour reached")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class EpisodeInput:
+    """An episode as the patient described it; times are aware instants."""
+
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    severity: int
+    activity: str = ""
+    trigger_other: str = ""
+    notes: str = ""
+    triggers: Sequence[str] = ()
+    spread: Sequence[str] = ()
+    locations: Sequence[tuple[str, str]] = ()
+    relief: Mapping[str, int | None] = field(default_factory=dict)
+    red_flags: Sequence[str] = ()
+
+
+# The stored assessment
+
+
+def _lock(patient_ids: Iterable[int]) -> dict[int, PatientStatus]:
+    """Create any missing status rows and lock them all, in id order so two lockers never
+    deadlock. Inside the caller's transaction."""
+    ids = sorted(set(patient_ids))
+    PatientStatus.objects.bulk_create(
+        [PatientStatus(patient_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    rows = PatientStatus.objects.select_for_update().filter(patient_id__in=ids).order_by("pk")
+    return {row.patient_id: row for row in rows}
+
+
+def _episode_days(rows: Iterable[tuple[int, datetime.date, datetime.date | None, int]]) -> dict:
+    by_patient: dict[int, list[rules.EpisodeDays]] = defaultdict(list)
+    for patient_id, first, last, worst in rows:
+        by_patient[patient_id].append(rules.EpisodeDays(first=first, last=last, severity=worst))
+    return by_patient
+
+
+def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int, Facts]:
+    """Read the assessment's facts for several patients in five queries, whatever their number
+    and however long their histories: episodes come grouped by their days, so a thousand
+    episodes on one day are one row."""
+    if not patients:
+        return {}
+    sinces = {p.pk: window_start(dates.local_day(now, p.zone)) for p in patients}
+    earliest = min(sinces.values())
+    ids = list(sinces)
+    episodes = _episode_days(
+        Episode.objects.filter(patient_id__in=ids)
+        .filter(Q(end_day__isnull=True) | Q(end_day__gte=earliest))
+        .values_list("patient_id", "start_day", "end_day")
+        .annotate(worst=Max("severity"))
+        .order_by()
+    )
+    checkins: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
+    for patient_id, day, severity in CheckIn.objects.filter(
+        patient_id__in=ids, day__gte=earliest
+    ).values_list("patient_id", "day", "worst_severity"):
+        checkins[patient_id].append((day, severity))
+    open_answers: dict[int, list[OpenAnswers]] = defaultdict(list)
+    for row in (
+        RedFlagAnswer.objects.filter(patient_id__in=ids)
+        .filter(~Exists(Acknowledgement.objects.filter(red_flag=OuterRef("pk"))))
+        .values("patient_id", "code")
+        .annotate(count=Count("id"), latest_at=Max("answered_at"), latest_id=Max("id"))
+        .order_by()
+    ):
+        open_answers[row["patient_id"]].append(
+            OpenAnswers(
+                code=row["code"],
+                count=row["count"],
+                latest_at=row["latest_at"],
+                latest_id=row["latest_id"],
+            )
+        )
+    recent: dict[int, dict[str, datetime.datetime]] = defaultdict(dict)
+    advice_from = now - datetime.timedelta(hours=24)
+    for patient_id, code, latest in (
+        RedFlagAnswer.objects.filter(patient_id__in=ids, answered_at__gt=advice_from)
+        .values_list("patient_id", "code")
+        .annotate(latest=Max("answered_at"))
+        .order_by()
+    ):
+        recent[patient_id][code] = latest
+    acknowledged: dict[int, set[datetime.date]] = defaultdict(set)
+    for patient_id, day in Acknowledgement.objects.filter(
+        patient_id__in=ids, run_first_day__gte=earliest
+    ).values_list("patient_id", "run_first_day"):
+        acknowledged[patient_id].add(day)
+    return {
+        pk: Facts(
+            since=since,
+            episodes=[e for e in episodes[pk] if e.last is None or e.last >= since],
+            checkins=[(day, severity) for day, severity in checkins[pk] if day >= since],
+            open_answers=open_answers[pk],
+            recent_answers=recent[pk],
+            acknowledged_runs=frozenset(day for day in acknowledged[pk] if day >= since),
+        )
+        for pk, since in sinces.items()
+    }
+
+
+def _first_last_logged(ids: list[int]) -> dict[int, datetime.datetime]:
+    """Work out when patients last logged anything, for rows that have never recorded it
+    (rows made before the status existed)."""
+    latest: dict[int, datetime.datetime] = {}
+    for model, moment in ((Episode, "created_at"), (CheckIn, "created_at"), (Drink, "logged_at")):
+        rows = (
+            model.objects.filter(patient_id__in=ids)
+            .values_list("patient_id")
+            .annotate(last=Max(moment))
+            .order_by()
+        )
+        for patient_id, last in rows:
+            latest[patient_id] = max(last, latest.get(patient_id, last))
+    return latest
+
+
+def _recompute(
+    rows: Mapping[int, PatientStatus], patients: Sequence[User], *, now: datetime.datetime
+) -> None:
+    """Assess the patients and save their (locked) rows."""
+    facts = load_facts(patients, now=now)
+    unknown = [p.pk for p in patients if rows[p.pk].last_logged_at is None]
+    first_logged = _first_last_logged(unknown) if unknown else {}
+    for patient in patients:
+        row = rows[patient.pk]
+        result = assess(facts[patient.pk], now=now, zone=patient.zone)
+        row.urgency = int(result.urgency)
+        row.data = result.to_json()
+        row.valid_until = result.valid_until
+        row.version = VERSION
+        row.computed_at = now
+        row.time_zone = patient.time_zone
+        if row.last_logged_at is None:
+            row.last_logged_at = first_logged.get(patient.pk)
+    fields = ["urgency", "data", "valid_until", "version", "computed_at", "time_zone"]
+    PatientStatus.objects.bulk_update([rows[p.pk] for p in patients], [*fields, "last_logged_at"])
+
+
+def _write_status(patient: User, *, now: datetime.datetime, row: PatientStatus) -> None:
+    """Store the patient's fresh assessment and their latest write (row already locked)."""
+    row.last_logged_at = now
+    _recompute({patient.pk: row}, [patient], now=now)
+
+
+def _lock_one(patient: User) -> PatientStatus:
+    return _lock([patient.pk])[patient.pk]
+
+
+def refresh_stale(patients: Sequence[User], *, now: datetime.datetime) -> None:
+    """Recompute the status rows of these patients that are missing or stale, in batches."""
+    for start in range(0, len(patients), REFRESH_BATCH):
+        batch = patients[start : start + REFRESH_BATCH]
+        with transaction.atomic():
+            rows = _lock(p.pk for p in batch)
+            # Checked again under the lock: another request may have just refreshed them.
+            stale = [p for p in batch if rows[p.pk].is_stale(now=now, time_zone=p.time_zone)]
+            if stale:
+                _recompute(rows, stale, now=now)
+
+
+def status_for(patient: User, *, now: datetime.datetime) -> PatientStatus:
+    """Return the patient's stored status, recomputed first if it is missing or stale."""
+    row = PatientStatus.objects.filter(patient=patient).first()
+    if row is None or row.is_stale(now=now, time_zone=patient.time_zone):
+        refresh_stale([patient], now=now)
+        row = PatientStatus.objects.get(patient=patient)
+    return row
+
+
+# Repeated submissions
+
+
+def once(*, patient: User, key: uuid.UUID, write: Callable[[], str]) -> tuple[str, bool]:
+    """Run write() unless this form was already acted on; return where to go and if it ran.
+
+    write() saves the records and returns the page to show next. It and the key are stored in
+    one transaction, so a repeat, even a concurrent one, fails as a whole and changes nothing.
+    """
+    try:
+        with transaction.atomic():
+            redirect_to = write()
+            Submission.objects.create(key=key, patient=patient, redirect_to=redirect_to)
+    except IntegrityError:
+        earlier = Submission.objects.filter(key=key, patient=patient).first()
+        if earlier is None:
+            raise
+        return earlier.redirect_to, False
+    return redirect_to, True
+
+
+# Episodes and red flags
+
+
+def _check_limit(count: int, *, limit: int) -> None:
+    if count >= limit:
+        raise WriteLimitReached(limit=limit)
+
+
+def _answer(*, patient: User, codes: Iterable[str], episode: Episode | None = None) -> list[str]:
+    known = [code for code in dict.fromkeys(codes) if code in rules.RED_FLAGS_BY_CODE]
+    RedFlagAnswer.objects.bulk_create(
+        RedFlagAnswer(patient=patient, episode=episode, code=code) for code in known
+    )
+    return known
+
+
+def _save_details(episode: Episode, data: EpisodeInput) -> None:
+    EpisodeTrigger.objects.bulk_create(
+        EpisodeTrigger(episode=episode, code=code) for code in dict.fromkeys(data.triggers)
+    )
+    EpisodeSpread.objects.bulk_create(
+        EpisodeSpread(episode=episode, code=code) for code in dict.fromkeys(data.spread)
+    )
+    EpisodeLocation.objects.bulk_create(
+        EpisodeLocation(episode=episode, region=region, side=side)
+        for region, side in dict.fromkeys(data.locations)
+    )
+    ReliefTried.objects.bulk_create(
+        ReliefTried(episode=episode, code=code, effect=effect)
+        for code, effect in data.relief.items()
+    )
+
+
+def red_flags_for(data: EpisodeInput) -> list[str]:
+    """Return the red flags an episode answers: those ticked, and pain spreading to both legs
+    (CLINICAL.md 3.4: "both legs asks the emergency questions")."""
+    codes = list(data.red_flags)
+    spread = set(data.spread)
+    if Spread.BOTH_LEGS in spread or {Spread.LEFT_LEG, Spread.RIGHT_LEG} <= spread:
+        codes.append("both_legs")
+    return list(dict.fromkeys(codes))
+
+
+def _set_times(episode: Episode, data: EpisodeInput) -> None:
+    first, last = dates.span_days(data.started_at, data.ended_at, episode.zone)
+    episode.started_at, episode.ended_at = data.started_at, data.ended_at
+    episode.start_day, episode.end_day = first, last
+    episode.severity = data.severity
+    episode.activity, episode.trigger_other, episode.notes = (
+        data.activity,
+        data.trigger_other,
+        data.notes,
+    )
+
+
+@transaction.atomic
+def record_episode(
+    *, patient: User, data: EpisodeInput, now: datetime.datetime
+) -> tuple[Episode, list[str]]:
+    """Store a new episode with its details and red flags, dated in the patient's zone now.
+
+    Returns the episode and the red flags answered yes. Raises WriteLimitReached.
+    """
+    row = _lock_one(patient)
+    recent = Episode.objects.filter(patient=patient, created_at__gt=now - HOUR).count()
+    _check_limit(recent, limit=EPISODES_PER_HOUR)
+    episode = Episode(patient=patient, time_zone=patient.time_zone)
+    _set_times(episode, data)
+    episode.save()
+    _save_details(episode, data)
+    answered = _answer(patient=patient, codes=red_flags_for(data), episode=episode)
+    _write_status(patient, now=now, row=row)
+    return episode, answered
+
+
+@transaction.atomic
+def change_episode(*, episode: Episode, data: EpisodeInput, now: datetime.datetime) -> list[str]:
+    """Change an episode (times read in the zone it was recorded in); return new red flags.
+
+    Only answers not already given for this episode are recorded: the earlier ones were
+    advised on when they were given.
+    """
+    patient = episode.patient
+    row = _lock_one(patient)
+    _set_times(episode, data)
+    episode.save()
+    for related in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried):
+        related.objects.filter(episode=episode).delete()
+    _save_details(episode, data)
+    earlier = set(episode.red_flags.values_list("code", flat=True))
+    new = [code for code in red_flags_for(data) if code not in earlier]
+    answered = _answer(patient=patient, codes=new, episode=episode)
+    _write_status(patient, now=now, row=row)
+    return answered
+
+
+@transaction.atomic
+def end_episode(*, episode: Episode, now: datetime.datetime) -> bool:
+    """Mark a running episode as stopped now; return False if it had already stopped."""
+    row = _lock_one(episode.patient)
+    episode.refresh_from_db(fields=["ended_at"])
+    if episode.ended_at is not None:
+        return False
+    # A start logged a few minutes ahead (clock skew) must not make the end come first.
+    episode.ended_at = max(now, episode.started_at)
+    episode.end_day = dates.span_days(episode.started_at, episode.ended_at, episode.zone)[1]
+    episode.save(update_fields=["ended_at", "end_day", "updated_at"])
+    _write_status(episode.patient, now=now, row=row)
+    return True
+
+
+@transaction.atomic
+def delete_episode(*, episode: Episode, now: datetime.datetime) -> None:
+    row = _lock_one(episode.patient)
+    episode.delete()
+    _write_status(episode.patient, now=now, row=row)
+
+
+@transaction.atomic
+def record_red_flags(*, patient: User, codes: Sequence[str], now: datetime.datetime) -> list[str]:
+    """Store the red flags answered yes on "Get help now"; return them."""
+    row = _lock_one(patient)
+    answered = _answer(patient=patient, codes=codes)
+    _write_status(patient, now=now, row=row)
+    return answered
+
+
+# Check-ins
+
+
+class CheckInOutcome(enum.Enum):
+    SAVED = "saved"  # a first answer for the day, or the same as before
+    RAISED = "raised"  # replaced an earlier, milder answer
+    LOWERED = "lowered"  # replaced a worse answer, as the patient confirmed
+    NEEDS_CONFIRMATION = "needs_confirmation"  # a milder answer than before: nothing changed
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    outcome: CheckInOutcome
+    earlier: int | None
+
+
+@transaction.atomic
+def record_checkin(
+    *,
+    patient: User,
+    day: datetime.date,
+    worst_severity: int,
+    confirm_lower: bool,
+    now: datetime.datetime,
+) -> CheckInResult:
+    """Record the day's worst pain. A milder answer never silently replaces a worse one: it is
+    stored only when the patient, shown the earlier answer, confirms (confirm_lower)."""
+    row = _lock_one(patient)
+    earlier = CheckIn.objects.filter(patient=patient, day=day).first()
+    if earlier is None:
+        CheckIn.objects.create(
+            patient=patient, day=day, worst_severity=worst_severity, time_zone=patient.time_zone
+        )
+        outcome = CheckInOutcome.SAVED
+    elif worst_severity < earlier.worst_severity and not confirm_lower:
+        return CheckInResult(CheckInOutcome.NEEDS_CONFIRMATION, earlier.worst_severity)
+    else:
+        if worst_severity == earlier.worst_severity:
+            outcome = CheckInOutcome.SAVED
+        elif worst_severity > earlier.worst_severity:
+            outcome = CheckInOutcome.RAISED
+        else:
+            outcome = CheckInOutcome.LOWERED
+        CheckIn.objects.filter(pk=earlier.pk).update(worst_severity=worst_severity)
+    _write_status(patient, now=now, row=row)
+    return CheckInResult(outcome, earlier.worst_severity if earlier else None)
+
+
+# Drinks: not part of the assessment, but the latest write orders the clinician's queue.
+
+
+def _touch(patient: User, *, now: datetime.datetime) -> None:
+    _lock_one(patient)
+    PatientStatus.objects.filter(patient=patient).update(last_logged_at=now)
+
+
+@transaction.atomic
+def add_drink(
+    *, patient: User, day: datetime.date, amount_ml: int, now: datetime.datetime
+) -> Drink:
+    """Log a drink on a local day. Raises WriteLimitReached."""
+    _touch(patient, now=now)
+    recent = Drink.objects.filter(patient=patient, logged_at__gt=now - HOUR).count()
+    _check_limit(recent, limit=DRINKS_PER_HOUR)
+    return Drink.objects.create(
+        patient=patient, day=day, amount_ml=amount_ml, time_zone=patient.time_zone
+    )
+
+
+@transaction.atomic
+def change_drink(
+    *, drink: Drink, day: datetime.date, amount_ml: int, now: datetime.datetime
+) -> None:
+    _touch(drink.patient, now=now)
+    drink.day, drink.amount_ml = day, amount_ml
+    drink.save(update_fields=["day", "amount_ml"])
+
+
+@transaction.atomic
+def delete_drink(*, drink: Drink, now: datetime.datetime) -> None:
+    _touch(drink.patient, now=now)
+    drink.delete()
+
+
+# What clinicians and the profile change
+
+
+@transaction.atomic
+def acknowledge_answer(*, clinician: User, answer: RedFlagAnswer, now: datetime.datetime) -> None:
+    """Record that a clinician saw a red-flag answer; it no longer ranks the patient."""
+    row = _lock_one(answer.patient)
+    Acknowledgement.objects.get_or_create(
+        patient=answer.patient, clinician=clinician, red_flag=answer
+    )
+    _recompute({answer.patient_id: row}, [answer.patient], now=now)
+
+
+@transaction.atomic
+def acknowledge_run(*, clinician: User, patient: User, now: datetime.datetime) -> rules.Run | None:
+    """Record that a clinician saw the current run of symptoms; return it (None if none)."""
+    row = _lock_one(patient)
+    if row.is_stale(now=now, time_zone=patient.time_zone):
+        _recompute({patient.pk: row}, [patient], now=now)
+    run = row.assessment.run
+    if run is None:
+        return None
+    Acknowledgement.objects.get_or_create(
+        patient=patient, clinician=clinician, run_first_day=run.first
+    )
+    _recompute({patient.pk: row}, [patient], now=now)
+    return run
+
+
+@transaction.atomic
+def change_time_zone(*, user: User, time_zone: str, now: datetime.datetime) -> None:
+    """Move the person to another zone. Entries keep the dates they were recorded with; only
+    "today", and so the days from now on, follow the new zone."""
+    row = _lock_one(user)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    _recompute({user.pk: row}, [user], now=now)
+
+
+def sharing_changed(*, patient: User, now: datetime.datetime) -> None:
+    """Make sure a patient who starts or stops sharing has a current row for the queue.
+
+    Called inside the sharing write's transaction (clinic): who sees the status changes, the
+    status itself does not.
+    """
+    row = _lock_one(patient)
+    if row.is_stale(now=now, time_zone=patient.time_zone):
+        _recompute({patient.pk: row}, [patient], now=now)
+
+
+def stale_patients(*, queryset: Iterable[User], now: datetime.datetime) -> list[User]:
+    """Return the users of a queryset whose status is missing or stale (one query)."""
+    return list(
+        queryset.filter(
+            Q(status__isnull=True)
+            | Q(status__computed_at__isnull=True)
+            | Q(status__valid_until__lte=now)
+            | ~Q(status__version=VERSION)
+            | ~Q(status__time_zone=F("time_zone"))
+        )
+    )
