@@ -54,5 +54,9 @@ class User(AbstractUser):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        """Return the person's time zone as a ZoneInfo."""
-        return zoneinfo.ZoneInfo(self.time_zone)
+        """Return the person's time zone as a ZoneInfo (UTC if the name is not one this machine
+        knows, so that no page breaks on it; the form refuses such a name)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return zoneinfo.ZoneInfo("UTC")

@@ -1,3 +1,4 @@
+import copy
 import sys
 
 from django.conf import settings
@@ -79,14 +80,14 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Let a person change their name, e-mail and time zone."""
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # A copy: a refused form must not leave its values on the user the rest of the page reads.
+    form = ProfileForm(request.POST or None, instance=copy.copy(request.user))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            new_zone = form.cleaned_data["time_zone"]
-            # The form has already put the new zone on the instance; the service compares
-            # with what is stored, moves the person and re-assesses them in one transaction.
             form.save()
-            if new_zone != form.initial.get("time_zone"):
+            new_zone = form.cleaned_data["time_zone"]
+            if new_zone != request.user.time_zone:
+                # Today, and so the assessment, follows the new zone; past entries keep theirs.
                 services.change_time_zone(user=request.user, time_zone=new_zone, now=timezone.now())
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
