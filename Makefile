@@ -43,7 +43,7 @@ run: install
 	@echo "Serving http://127.0.0.1:8000 (Ctrl+C to stop)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: lint, check migrations, run the whole suite, browser tests included (SQLite
+## make test: lint (ruff, mypy), check migrations, run the whole suite, browser tests included (SQLite
 ## unless DATABASE_URL is set). Screenshots and a JUnit report land in test-artifacts/.
 test: install browser lint
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -56,6 +56,7 @@ pytest: install collectstatic
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	DJANGO_SECRET_KEY=lint-only $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

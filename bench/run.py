@@ -34,7 +34,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/backcramp_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+BUSY = 500  # patients of the busy clinician (bench.demo_data.BUSY_SHARES)
 WRITER = "demo-bench-writer"
+# A patient who floods their log (issue 15), and a clinician whose 500 patients include them.
+FLOOD_PATIENT = "demo-flood"
+FLOOD_CLINICIAN = "demo-flood-clinician"
+FLOOD_EPISODES = 300_000
 
 # wrk runs this for every scenario. It sends the request given by the environment (method,
 # path, headers, body; BENCH_KEY in a body becomes a fresh submission key per request) and
@@ -181,6 +186,61 @@ def writer_patient() -> None:
     PatientProfile.objects.get_or_create(user=user)
 
 
+def flood_patient() -> None:
+    """Make the flooding patient, with FLOOD_EPISODES episodes in the last 120 days (about
+    2,500 a day, as a script could post before the write limit), and a clinician who shares
+    the busy clinician's patients but one, and this patient instead. Done once per database.
+    """
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from clinic.access import approve_clinician
+    from clinic.models import CONSENT_VERSION, Share
+    from tracker.models import Episode, PatientProfile
+
+    patient, _created = User.objects.get_or_create(
+        username=FLOOD_PATIENT, defaults={"first_name": "Flood", "time_zone": "Europe/London"}
+    )
+    PatientProfile.objects.get_or_create(user=patient)
+    have = Episode.objects.filter(patient=patient).count()
+    if have < FLOOD_EPISODES:
+        print(f"Adding {FLOOD_EPISODES - have:,} episodes to {FLOOD_PATIENT}", flush=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Spread evenly over the 120 days before now, 10 minutes each, all ended.
+            cursor.execute(
+                """
+                INSERT INTO tracker_episode (patient_id, started_at, ended_at, time_zone,
+                    start_day, end_day, severity, activity, trigger_other, notes, created_at,
+                    updated_at)
+                SELECT %(patient)s, s.at, s.at + interval '10 minutes', 'Europe/London',
+                    (s.at AT TIME ZONE 'Europe/London')::date,
+                    ((s.at + interval '10 minutes' - interval '1 microsecond')
+                        AT TIME ZONE 'Europe/London')::date,
+                    1 + n %% 9, '', '', '', s.at + interval '1 minute', s.at + interval '1 minute'
+                FROM generate_series(1, %(count)s) AS n,
+                    LATERAL (SELECT now() - interval '120 days'
+                        + (interval '120 days' - interval '1 hour') * n / %(total)s AS at) AS s
+                """,
+                {"patient": patient.pk, "count": FLOOD_EPISODES - have, "total": FLOOD_EPISODES},
+            )
+            cursor.execute("ANALYZE tracker_episode")
+    clinician, created = User.objects.get_or_create(
+        username=FLOOD_CLINICIAN, defaults={"first_name": "Flood", "last_name": "Clinician"}
+    )
+    if created:
+        clinician.set_unusable_password()
+        clinician.save()
+        approve_clinician(user=clinician)
+        busy = Share.objects.filter(
+            clinician__username="demo-busy-clinician", revoked_at__isnull=True
+        ).order_by("patient_id")
+        patients = [patient.pk, *busy.values_list("patient_id", flat=True)[: BUSY - 1]]
+        Share.objects.bulk_create(
+            Share(patient_id=pk, clinician=clinician, consent_version=CONSENT_VERSION)
+            for pk in patients
+        )
+
+
 def episode_body(csrf: str) -> str:
     """A typical episode: yesterday, 40 minutes, two triggers, one place, heat helped."""
     import datetime
@@ -239,9 +299,15 @@ def scenarios() -> list[Scenario]:
         ),
         Scenario(
             "queue",
-            "Clinician queue (500 patients)",
+            "Clinician queue (500 patients, 50 a page)",
             reverse("clinic:queue"),
             cookie=session_cookie("demo-busy-clinician"),
+        ),
+        Scenario(
+            "queue_flood",
+            "Clinician queue (500 patients, one with 300k episodes)",
+            reverse("clinic:queue"),
+            cookie=session_cookie(FLOOD_CLINICIAN),
         ),
         Scenario(
             "patient_view",
@@ -398,7 +464,7 @@ def data_sizes() -> dict[str, int]:
         sizes["database bytes"] = cursor.fetchone()[0]
     from tracker.models import Episode
 
-    for username in ("demo-patient-00001", "demo-heavy"):
+    for username in ("demo-patient-00001", "demo-heavy", FLOOD_PATIENT):
         sizes[f"episodes of {username}"] = Episode.objects.filter(
             patient__username=username
         ).count()
@@ -564,12 +630,16 @@ def table(results: list[Result]) -> str:
 
 
 def targets(results: dict[str, Result]) -> list[tuple[str, bool, str]]:
+    """The targets of issues 7 and 15, met or not, with the figures."""
     ceiling = results["R0"].median["rps"]
-    article = results["article"].median["rps"] / ceiling
+
+    def ratio(key: str) -> float:
+        return results[key].median["rps"] / ceiling
+
     typical, heavy = results["dashboard"].median, results["dashboard_heavy"].median
     heavy_ratio = heavy["p95_us"] / typical["p95_us"]
-    return [
-        ("article page >= 0.8 x R0", article >= 0.8, f"{article:.2f} x R0"),
+    found = [
+        ("article page >= 0.8 x R0", ratio("article") >= 0.8, f"{ratio('article'):.2f} x R0"),
         (
             "heavy dashboard p95 <= 1.2 x typical",
             heavy_ratio <= 1.2,
@@ -577,17 +647,37 @@ def targets(results: dict[str, Result]) -> list[tuple[str, bool, str]]:
             f"= {heavy_ratio:.2f}",
         ),
         (
-            "clinician queue <= 6 queries",
-            results["queue"].queries <= 6,
-            f"{results['queue'].queries} queries",
+            "clinician queue (500 patients, 50 a page) >= 0.25 x R0",
+            ratio("queue") >= 0.25,
+            f"{ratio('queue'):.3f} x R0, {results['queue'].queries} queries",
         ),
         (
-            "episode POST in one transaction, <= 8 queries",
-            results["episode_post"].transactions == 1 and results["episode_post"].queries <= 8,
+            "episode POST in one transaction",
+            results["episode_post"].transactions == 1,
             f"{results['episode_post'].queries} queries in "
             f"{results['episode_post'].transactions} transaction",
         ),
     ]
+    if "patient_view" in results:
+        view = results["patient_view"]
+        found.append(
+            (
+                "patient view of the heavy patient <= 12 queries and >= 0.1 x R0",
+                view.queries <= 12 and ratio("patient_view") >= 0.1,
+                f"{view.queries} queries, {ratio('patient_view'):.3f} x R0",
+            )
+        )
+    if "queue_flood" in results:
+        slower = results["queue"].median["rps"] / results["queue_flood"].median["rps"]
+        found.append(
+            (
+                "queue with a 300k-episode patient within 1.2 x the same queue without",
+                slower <= 1.2,
+                f"{results['queue_flood'].median['rps']:,.0f} vs "
+                f"{results['queue'].median['rps']:,.0f} req/s = {slower:.2f} x",
+            )
+        )
+    return found
 
 
 def report_text(results: list[Result], *, note: Result | None = None) -> str:
@@ -654,8 +744,9 @@ def main() -> None:
         return
     if args.in_process:
         writer_patient()
+        flood_patient()
         for scenario in scenarios():
-            total, sql = in_process_times(scenario, times=5 if scenario.key == "queue" else 20)
+            total, sql = in_process_times(scenario, times=20)
             print(f"{scenario.name:<44} {total * 1000:7.1f} ms, of which SQL {sql * 1000:6.1f} ms")
         return
     from django.contrib.auth import get_user_model
@@ -663,6 +754,7 @@ def main() -> None:
     if not get_user_model().objects.filter(username="demo-heavy").exists():
         raise SystemExit("No demo data in the database: run `make bench-data` first.")
     writer_patient()
+    flood_patient()
     chosen = scenarios()
     if args.only:
         chosen = [s for s in chosen if s.key == "R0" or s.key in args.only]

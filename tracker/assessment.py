@@ -220,26 +220,32 @@ def _red_flag_reasons(open_answers: Iterable[OpenAnswers]) -> list[Reason]:
 
 
 def _run_reasons(
-    run: rules.Run | None, worst: Mapping[datetime.date, int], acknowledged: frozenset
+    run: rules.Run | None,
+    worst: Mapping[datetime.date, int],
+    acknowledged: frozenset[datetime.date],
 ) -> list[Reason]:
     if run is None:
         return []
+
+    def about_run(kind: Kind, urgency: Urgency, *, seen: bool = False) -> Reason:
+        return Reason(
+            kind=kind,
+            urgency=urgency,
+            first=run.first,
+            last=run.last,
+            seen=seen,
+            reaches_back=run.reaches_window_start,
+        )
+
     reasons = []
-    common = {"first": run.first, "last": run.last, "reaches_back": run.reaches_window_start}
     if rules.persistence_flag(run):
         seen = run.first in acknowledged
-        reasons.append(
-            Reason(
-                kind=Kind.TWO_WEEK,
-                urgency=Urgency.SOON if seen else Urgency.TWO_WEEK,
-                seen=seen,
-                **common,
-            )
-        )
+        urgency = Urgency.SOON if seen else Urgency.TWO_WEEK
+        reasons.append(about_run(Kind.TWO_WEEK, urgency, seen=seen))
     if rules.severe_streak(worst, run=run):
-        reasons.append(Reason(kind=Kind.SEVERE_STREAK, urgency=Urgency.SOON, **common))
+        reasons.append(about_run(Kind.SEVERE_STREAK, Urgency.SOON))
     if rules.worsening(worst, run=run):
-        reasons.append(Reason(kind=Kind.WORSENING, urgency=Urgency.SOON, **common))
+        reasons.append(about_run(Kind.WORSENING, Urgency.SOON))
     return reasons
 
 

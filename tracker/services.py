@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from tracker import dates, rules
-from tracker.assessment import VERSION, Facts, OpenAnswers, assess, window_start
+from tracker.assessment import ADVICE_HOURS, VERSION, Facts, OpenAnswers, assess, window_start
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -88,7 +88,9 @@ def _lock(patient_ids: Iterable[int]) -> dict[int, PatientStatus]:
     return {row.patient_id: row for row in rows}
 
 
-def _episode_days(rows: Iterable[tuple[int, datetime.date, datetime.date | None, int]]) -> dict:
+def _episode_days(
+    rows: Iterable[tuple[int, datetime.date, datetime.date | None, int]],
+) -> dict[int, list[rules.EpisodeDays]]:
     by_patient: dict[int, list[rules.EpisodeDays]] = defaultdict(list)
     for patient_id, first, last, worst in rows:
         by_patient[patient_id].append(rules.EpisodeDays(first=first, last=last, severity=worst))
@@ -133,7 +135,7 @@ def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int,
             )
         )
     recent: dict[int, dict[str, datetime.datetime]] = defaultdict(dict)
-    advice_from = now - datetime.timedelta(hours=24)
+    advice_from = now - datetime.timedelta(hours=ADVICE_HOURS)
     for patient_id, code, latest in (
         RedFlagAnswer.objects.filter(patient_id__in=ids, answered_at__gt=advice_from)
         .values_list("patient_id", "code")
@@ -142,10 +144,11 @@ def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int,
     ):
         recent[patient_id][code] = latest
     acknowledged: dict[int, set[datetime.date]] = defaultdict(set)
-    for patient_id, day in Acknowledgement.objects.filter(
+    for patient_id, first_day in Acknowledgement.objects.filter(
         patient_id__in=ids, run_first_day__gte=earliest
     ).values_list("patient_id", "run_first_day"):
-        acknowledged[patient_id].add(day)
+        if first_day is not None:
+            acknowledged[patient_id].add(first_day)
     return {
         pk: Facts(
             since=since,
@@ -510,7 +513,7 @@ def sharing_changed(*, patient: User, now: datetime.datetime) -> None:
         _recompute({patient.pk: row}, [patient], now=now)
 
 
-def stale_patients(*, queryset: Iterable[User], now: datetime.datetime) -> list[User]:
+def stale_patients(*, queryset: QuerySet[User], now: datetime.datetime) -> list[User]:
     """Return the users of a queryset whose status is missing or stale (one query)."""
     return list(
         queryset.filter(
