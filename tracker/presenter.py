@@ -7,14 +7,39 @@ clinician reads short third-person reasons with dates.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tracker import rules
 from tracker.assessment import Assessment, Kind, Reason, Urgency
+
+
+@lru_cache(maxsize=8192)
+def _formatted(value: datetime.date, format_string: str, language: str | None) -> str:
+    return formats.date_format(value, format_string)
+
+
+def format_local(
+    value: datetime.date | datetime.datetime, format_string: str, zone: ZoneInfo | None = None
+) -> str:
+    """Format a date, or an instant as the wall-clock time in a zone, with Django's localised
+    date format (formats naming no time zone: "j M Y", "D j M Y, H:i").
+
+    Remembers recent results per language: a clinician's queue formats the same few hundred
+    dates on every view, and Django's formatting costs about 50 microseconds a call.
+    """
+    if isinstance(value, datetime.datetime):
+        if zone is None:
+            raise ValueError("an instant needs a zone to be shown as a local time")
+        # The wall-clock time, without its zone: equal aware datetimes in two zones are one
+        # key to a cache, and would be shown in whichever zone came first.
+        value = value.astimezone(zone).replace(tzinfo=None)
+    return _formatted(value, format_string, translation.get_language())
+
 
 URGENCY_LABELS = {
     Urgency.EMERGENCY: gettext_lazy("Emergency"),
@@ -39,15 +64,15 @@ def urgency_label(urgency: int) -> str:
 
 
 def _day(day: datetime.date | None) -> str:
-    return formats.date_format(day, "j M Y") if day else ""
+    return format_local(day, "j M Y") if day else ""
 
 
 def _short_day(day: datetime.date | None) -> str:
-    return formats.date_format(day, "j M") if day else ""
+    return format_local(day, "j M") if day else ""
 
 
 def _moment(moment: datetime.datetime, zone: ZoneInfo) -> str:
-    return formats.date_format(moment.astimezone(zone), "j M H:i")
+    return format_local(moment, "j M H:i", zone)
 
 
 def _question(code: str) -> str:

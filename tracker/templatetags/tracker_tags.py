@@ -2,10 +2,10 @@ import datetime
 import uuid
 
 from django import template
-from django.utils import formats
 
 from tracker import rules
 from tracker.forms import BAND_WORDS
+from tracker.presenter import format_local
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ def local(value: datetime.datetime | None, user: object) -> str:
     """Format an instant as the date and time where the person is."""
     if value is None:
         return ""
-    return formats.date_format(value.astimezone(user.zone), "D j M Y, H:i")
+    return format_local(value, "D j M Y, H:i", user.zone)
 
 
 @register.filter

@@ -1,0 +1,83 @@
+"""tracker.presenter: the one wording of an assessment, for the patient and for clinicians."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from tracker.assessment import Assessment, Kind, Reason, Urgency
+from tracker.presenter import clinician_lines, fhir_text, format_local, patient_notices
+from tracker.rules import Run
+
+LONDON = ZoneInfo("Europe/London")
+TOKYO = ZoneInfo("Asia/Tokyo")
+FIRST, LAST = datetime.date(2025, 1, 1), datetime.date(2025, 1, 18)
+ANSWERED = datetime.datetime(2025, 1, 18, 12, 0, tzinfo=datetime.UTC)
+
+
+def assessment(*reasons: Reason) -> Assessment:
+    return Assessment(
+        urgency=max((r.urgency for r in reasons), default=Urgency.NONE),
+        reasons=reasons,
+        run=Run(first=FIRST, last=LAST, reaches_window_start=False),
+        advice=(),
+        valid_until=None,
+    )
+
+
+TWO_WEEK = Reason(kind=Kind.TWO_WEEK, urgency=Urgency.TWO_WEEK, first=FIRST, last=LAST)
+CHEST = Reason(
+    kind=Kind.RED_FLAG, urgency=Urgency.EMERGENCY, code="chest_pain", at=ANSWERED, count=3
+)
+
+
+def test_a_clinician_reads_each_reason_with_its_dates_in_their_own_zone() -> None:
+    lines = clinician_lines(assessment(CHEST, TWO_WEEK), viewer_zone=TOKYO)
+    assert lines == [
+        "answered yes: Chest pain as well as the back pain, 18 Jan 21:00 (3 times)",
+        "symptoms for more than two weeks: 18 days, from 1 Jan 2025 to 18 Jan 2025",
+    ]
+
+
+def test_a_seen_flag_says_so_and_a_run_past_the_window_says_at_least() -> None:
+    seen = Reason(
+        kind=Kind.TWO_WEEK,
+        urgency=Urgency.SOON,
+        first=FIRST,
+        last=LAST,
+        seen=True,
+        reaches_back=True,
+    )
+    assert clinician_lines(assessment(seen), viewer_zone=LONDON) == [
+        "symptoms for more than two weeks: from at least 1 Jan 2025 to 18 Jan 2025 (seen)"
+    ]
+
+
+def test_the_patient_is_told_what_to_do_about_a_two_week_run() -> None:
+    (notice,) = patient_notices(assessment(TWO_WEEK))
+    assert notice.heading == "Your symptoms have gone on for more than two weeks"
+    assert notice.lines[0] == (
+        "You have logged back symptoms for 18 days, from 1 Jan 2025 to 18 Jan 2025."
+    )
+    assert "GP or physiotherapist" in notice.lines[1]
+
+
+def test_prompts_are_one_notice_for_the_patient() -> None:
+    streak = Reason(kind=Kind.SEVERE_STREAK, urgency=Urgency.SOON, first=FIRST, last=LAST)
+    worse = Reason(kind=Kind.WORSENING, urgency=Urgency.SOON, first=FIRST, last=LAST)
+    (notice,) = patient_notices(assessment(streak, worse))
+    assert len(notice.lines) == 2
+
+
+def test_red_flags_are_not_dashboard_notices_they_have_their_own_advice() -> None:
+    assert patient_notices(assessment(CHEST)) == []
+
+
+def test_fhir_text_has_no_time_of_day() -> None:
+    assert fhir_text(CHEST) == "Chest pain as well as the back pain"
+    assert "18 days" in fhir_text(TWO_WEEK)
+
+
+def test_one_instant_is_shown_in_each_viewers_own_zone() -> None:
+    """The formatting cache must not hand a Tokyo clinician the London time."""
+    assert format_local(ANSWERED, "j M H:i", LONDON) == "18 Jan 12:00"
+    assert format_local(ANSWERED, "j M H:i", TOKYO) == "18 Jan 21:00"
+    assert format_local(ANSWERED, "j M H:i", LONDON) == "18 Jan 12:00"
