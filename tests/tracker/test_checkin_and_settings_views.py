@@ -1,6 +1,7 @@
 """The daily check-in, and the tracker settings behind the drinks target."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tracker.dashboard import local_today
+from tests.factories import check_in as record_check_in
+from tracker import dates
 from tracker.models import CheckIn, PatientProfile
 
 AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
@@ -33,7 +35,7 @@ def alice_client(alice):
 
 
 def today() -> datetime.date:
-    return local_today(AUCKLAND)
+    return dates.local_day(timezone.now(), AUCKLAND)
 
 
 def days_ago(n: int) -> datetime.date:
@@ -43,8 +45,11 @@ def days_ago(n: int) -> datetime.date:
 # Check-in
 
 
-def check_in(client, *, severity: object, day: object = None):
-    return client.post(CHECKIN, {"day": str(day or today()), "worst_severity": str(severity)})
+def check_in(client, *, severity: object, day: object = None, confirm: bool = False, **kw):
+    data = {"day": str(day or today()), "worst_severity": str(severity)}
+    if confirm:
+        data["confirm_lower"] = "on"
+    return client.post(CHECKIN, data, **kw)
 
 
 def stored_checkins(patient) -> list[tuple[datetime.date, int]]:
@@ -67,16 +72,79 @@ def test_no_back_symptoms_today_is_stored_as_severity_0(alice, alice_client):
     assert stored_checkins(alice) == [(today(), 0)]
 
 
-def test_the_worst_severity_is_stored(alice, alice_client):
+def test_the_worst_severity_is_stored_with_the_zone_of_its_day(alice, alice_client):
     check_in(alice_client, severity=7)
     assert stored_checkins(alice) == [(today(), 7)]
+    assert CheckIn.objects.get(patient=alice).time_zone == "Pacific/Auckland"
 
 
-def test_a_second_check_in_for_the_same_day_replaces_the_first(alice, alice_client):
+def test_the_confirm_box_is_not_offered_on_a_first_answer(alice_client):
+    content = alice_client.get(CHECKIN).content.decode()
+    assert 'type="checkbox" name="confirm_lower"' not in content
+
+
+def test_a_milder_second_answer_is_not_stored_without_confirming(alice, alice_client):
     check_in(alice_client, severity=6)
     response = check_in(alice_client, severity=0)
+    assert response.status_code == 200
+    assert stored_checkins(alice) == [(today(), 6)]
+    form = response.context["form"]
+    # The earlier answer is shown next to the field, and what was typed is kept.
+    assert form.errors["worst_severity"] == [
+        "Earlier you said your worst pain on this day was 6: moderate. We have kept that. "
+        "If it was a mistake, tick the box below and save again."
+    ]
+    assert form["worst_severity"].value() == "0"
+    content = response.content.decode()
+    error = content.index('id="error_1_id_worst_severity"')
+    assert content.index('id="div_id_worst_severity"') < error
+    assert "was 6: moderate" in content[error : content.index("</fieldset>", error)]
+    assert re.search(r'value="0"\s+id="id_worst_severity_0"[^>]*\schecked', content)
+    assert 'type="checkbox" name="confirm_lower"' in content
+    assert b"Please check the form" in response.content
+    # The patient's status still reads the worse answer: the day stays a day with symptoms.
+    assert alice_client.get(DASHBOARD).context["summary"].rows[-1].worst == 6
+
+
+def test_a_milder_second_answer_is_saved_once_confirmed(alice, alice_client):
+    check_in(alice_client, severity=6)
+    check_in(alice_client, severity=2)
+    response = check_in(alice_client, severity=2, confirm=True, follow=True)
+    assert response.redirect_chain[-1][0] == DASHBOARD
+    assert stored_checkins(alice) == [(today(), 2)]
+    assert "the milder answer replaces the earlier one" in response.content.decode()
+    assert response.context["summary"].rows[-1].worst == 2
+
+
+def test_a_worse_second_answer_replaces_the_first_and_says_so(alice, alice_client):
+    check_in(alice_client, severity=2)
+    response = check_in(alice_client, severity=8, follow=True)
+    assert response.redirect_chain[-1][0] == DASHBOARD
+    assert stored_checkins(alice) == [(today(), 8)]
+    assert (
+        "your new answer is worse than your earlier one, so it replaces it"
+        in response.content.decode()
+    )
+
+
+def test_the_same_answer_again_is_fine_and_one_point_milder_is_not(alice, alice_client):
+    check_in(alice_client, severity=5)
+    response = check_in(alice_client, severity=5, follow=True)
+    assert response.redirect_chain[-1][0] == DASHBOARD
+    content = response.content.decode()
+    assert f"Check-in saved for {today()}." in content
+    assert "replaces" not in content
+    assert stored_checkins(alice) == [(today(), 5)]
+    # The boundary: one point milder than the earlier answer already needs confirming.
+    assert check_in(alice_client, severity=4).status_code == 200
+    assert stored_checkins(alice) == [(today(), 5)]
+
+
+def test_a_milder_answer_for_another_day_needs_no_confirmation(alice, alice_client):
+    check_in(alice_client, severity=8, day=days_ago(1))
+    response = check_in(alice_client, severity=1)
     assert response.status_code == 302
-    assert stored_checkins(alice) == [(today(), 0)]
+    assert stored_checkins(alice) == [(days_ago(1), 8), (today(), 1)]
 
 
 def test_a_past_day_can_be_checked_in(alice, alice_client):
@@ -106,10 +174,8 @@ def test_a_severity_off_the_scale_is_refused_next_to_it(alice_client, typed):
 
 
 def test_the_recent_list_shows_only_the_patients_own_check_ins(alice, alice_client, charlie):
-    mine = [
-        CheckIn.objects.create(patient=alice, day=days_ago(n), worst_severity=n) for n in (2, 0)
-    ]
-    CheckIn.objects.create(patient=charlie, day=days_ago(1), worst_severity=9)
+    mine = [record_check_in(alice, day=days_ago(n), severity=n) for n in (2, 0)]
+    record_check_in(charlie, day=days_ago(1), severity=9)
     recent = list(alice_client.get(CHECKIN).context["recent"])
     assert recent == [mine[1], mine[0]]
 

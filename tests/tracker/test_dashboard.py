@@ -1,22 +1,30 @@
-"""The dashboard: flag, prompts, charts with their table, patterns, and a bounded query count."""
+"""The dashboard: flag, prompts, charts with their table, patterns, and a bounded query count.
+
+What the log means (the two-week flag, the prompts) comes from the patient's stored assessment
+(summary.assessment); the tests read it there or in the rendered page.
+"""
 
 import datetime
 import json
 import zoneinfo
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import client_for, make_article
-from tracker.dashboard import FLAG_WINDOW_DAYS, build_summary, local_today, patient_profile
+from tests.factories import add_drink, check_in, log_episode
+from tracker import dates, services
+from tracker.assessment import WINDOW_DAYS, Kind, Urgency
+from tracker.dashboard import build_summary, patient_profile
 from tracker.models import (
-    CheckIn,
     Drink,
     Episode,
     EpisodeTrigger,
     HydrationDay,
     PatientProfile,
+    PatientStatus,
     ReliefTried,
 )
 
@@ -35,42 +43,69 @@ def alice_london(alice):
 
 
 def today() -> datetime.date:
-    return local_today(LONDON)
+    return dates.local_day(timezone.now(), LONDON)
 
 
-def episode_on(patient, day: datetime.date, *, severity: int = 5, hours: int = 1) -> Episode:
+def episode_on(
+    patient, day: datetime.date, *, severity: int = 5, hours: int = 1, **details: object
+) -> Episode:
+    """Log an episode from 09:00 London time on a day, as the patient would."""
     start = datetime.datetime.combine(day, datetime.time(9), tzinfo=LONDON)
-    return Episode.objects.create(
-        patient=patient,
-        started_at=start,
-        ended_at=start + datetime.timedelta(hours=hours),
+    return log_episode(
+        patient,
+        start=start,
+        end=start + datetime.timedelta(hours=hours),
         severity=severity,
+        **details,
     )
 
 
 def daily_history(patient, *, days: int) -> None:
-    """Give the patient an episode, a trigger, a relief and two drinks on each of many days."""
-    first = today() - datetime.timedelta(days=days)
-    episodes = Episode.objects.bulk_create(
-        Episode(
-            patient=patient,
-            started_at=datetime.datetime.combine(
-                first + datetime.timedelta(days=n), datetime.time(9), tzinfo=LONDON
-            ),
-            ended_at=datetime.datetime.combine(
-                first + datetime.timedelta(days=n), datetime.time(10), tzinfo=LONDON
-            ),
-            severity=n % 11,
+    """Give the patient an episode, a trigger, a relief and two drinks on each of many days,
+    ending yesterday in their own zone.
+
+    Bulk-created for speed, with the local dates and zone the services would record; the rows
+    are dated as logged when they happened (not all in the last hour, which the write limit
+    would count), and the patient's stored status is then computed afresh.
+    """
+    zone = patient.zone
+    first = dates.local_day(timezone.now(), zone) - datetime.timedelta(days=days)
+    episodes = []
+    for n in range(days):
+        day = first + datetime.timedelta(days=n)
+        start = dates.to_instant(day, datetime.time(9), zone)
+        end = dates.to_instant(day, datetime.time(10), zone)
+        episodes.append(
+            Episode(
+                patient=patient,
+                time_zone=patient.time_zone,
+                started_at=start,
+                ended_at=end,
+                start_day=day,
+                end_day=day,
+                severity=n % 11,
+            )
         )
-        for n in range(days)
-    )
+    episodes = Episode.objects.bulk_create(episodes)
+    Episode.objects.filter(patient=patient).update(created_at=F("started_at"))
     EpisodeTrigger.objects.bulk_create(EpisodeTrigger(episode=e, code="stress") for e in episodes)
     ReliefTried.objects.bulk_create(ReliefTried(episode=e, code="heat", effect=1) for e in episodes)
     Drink.objects.bulk_create(
-        Drink(patient=patient, day=first + datetime.timedelta(days=n), amount_ml=700)
+        Drink(
+            patient=patient,
+            time_zone=patient.time_zone,
+            day=first + datetime.timedelta(days=n),
+            amount_ml=700,
+        )
         for n in range(days)
         for _ in range(2)
     )
+    # Logged by the end of the history (yesterday), not in the last hour.
+    Drink.objects.filter(patient=patient).update(
+        logged_at=dates.day_start(first + datetime.timedelta(days=days - 1), zone)
+    )
+    PatientStatus.objects.filter(patient=patient).delete()
+    services.refresh_stale([patient], now=timezone.now())
 
 
 def test_the_flag_shows_with_the_run_dates_after_fifteen_days(alice_london):
@@ -86,40 +121,50 @@ def test_the_flag_shows_with_the_run_dates_after_fifteen_days(alice_london):
 def test_no_flag_after_fourteen_days(alice_london):
     for n in range(14):
         episode_on(alice_london, today() - datetime.timedelta(days=n))
-    content = client_for(alice_london).get(DASHBOARD).content.decode()
-    assert "more than two weeks" not in content
+    response = client_for(alice_london).get(DASHBOARD)
+    assert "more than two weeks" not in response.content.decode()
+    assessment = response.context["summary"].assessment
+    assert assessment.reason(Kind.TWO_WEEK) is None
+    assert assessment.days_counted == 14
 
 
 def test_three_free_days_after_the_run_clear_the_flag(alice_london):
     for n in range(3, 20):
         episode_on(alice_london, today() - datetime.timedelta(days=n))
     for n in range(3):
-        CheckIn.objects.create(
-            patient=alice_london, day=today() - datetime.timedelta(days=n), worst_severity=0
-        )
-    content = client_for(alice_london).get(DASHBOARD).content.decode()
-    assert "more than two weeks" not in content
+        check_in(alice_london, day=today() - datetime.timedelta(days=n), severity=0)
+    response = client_for(alice_london).get(DASHBOARD)
+    assert "more than two weeks" not in response.content.decode()
+    assert response.context["summary"].assessment.run is None
 
 
 def test_an_ongoing_episode_older_than_the_window_still_raises_the_flag(alice_london):
-    start = timezone.now() - datetime.timedelta(days=FLAG_WINDOW_DAYS + 30)
-    Episode.objects.create(patient=alice_london, started_at=start, severity=4)
-    content = client_for(alice_london).get(DASHBOARD).content.decode()
+    start = timezone.now() - datetime.timedelta(days=WINDOW_DAYS + 30)
+    log_episode(alice_london, start=start, severity=4)
+    response = client_for(alice_london).get(DASHBOARD)
+    content = response.content.decode()
     assert "more than two weeks" in content
     assert "from at least" in content
     assert "It has stopped now" in content
+    reason = response.context["summary"].assessment.reason(Kind.TWO_WEEK)
+    assert reason.reaches_back
+    assert reason.first == today() - datetime.timedelta(days=WINDOW_DAYS - 1)
+    assert reason.last == today()
 
 
 def test_severe_days_in_a_row_prompt_a_booking(alice_london):
     for n in range(3):
         episode_on(alice_london, today() - datetime.timedelta(days=n), severity=8)
-    content = client_for(alice_london).get(DASHBOARD).content.decode()
-    assert "severe (7 or more) on three logged days in a row" in content
+    response = client_for(alice_london).get(DASHBOARD)
+    assert "severe (7 or more) on three logged days in a row" in response.content.decode()
+    assessment = response.context["summary"].assessment
+    assert assessment.reason(Kind.SEVERE_STREAK) is not None
+    assert assessment.urgency is Urgency.SOON
 
 
 def test_the_chart_data_and_table_hold_the_same_numbers(alice_london):
     episode_on(alice_london, today() - datetime.timedelta(days=1), severity=6)
-    Drink.objects.create(patient=alice_london, day=today(), amount_ml=450)
+    add_drink(alice_london, day=today(), ml=450)
     response = client_for(alice_london).get(DASHBOARD)
     content = response.content.decode()
     script = content.split('id="chart-data" type="application/json">')[1].split("</script>")[0]
@@ -145,9 +190,12 @@ def test_triggers_and_relief_are_counted_and_linked_to_their_articles(alice_lond
     make_article(slug="causes-and-risk-factors", title="What causes back spasms")
     make_article(slug="heat-and-cold-safely", title="Heat and cold")
     for n, effect in enumerate([2, 1, -1]):
-        episode = episode_on(alice_london, today() - datetime.timedelta(days=n))
-        EpisodeTrigger.objects.create(episode=episode, code="heavy_lifting")
-        ReliefTried.objects.create(episode=episode, code="heat", effect=effect)
+        episode_on(
+            alice_london,
+            today() - datetime.timedelta(days=n),
+            triggers=["heavy_lifting"],
+            relief={"heat": effect},
+        )
     content = client_for(alice_london).get(DASHBOARD).content.decode()
     assert "Heavy lifting: 3 times" in content
     assert "Heat: helped 2 of 3 times (made it worse once)" in content
@@ -157,8 +205,7 @@ def test_triggers_and_relief_are_counted_and_linked_to_their_articles(alice_lond
 
 def test_a_draft_article_is_not_linked(alice_london):
     make_article(slug="heat-and-cold-safely", status="draft")
-    episode = episode_on(alice_london, today())
-    ReliefTried.objects.create(episode=episode, code="heat", effect=2)
+    episode_on(alice_london, today(), relief={"heat": 2})
     content = client_for(alice_london).get(DASHBOARD).content.decode()
     assert "Heat: helped 1 of 1 time" in content
     assert reverse("education:article_detail", args=["heat-and-cold-safely"]) not in content
@@ -175,7 +222,7 @@ def test_the_hydration_comparison_shows_when_there_is_enough(alice_london):
     for n in range(2, 42):
         day = today() - datetime.timedelta(days=n)
         low = n % 2 == 0
-        Drink.objects.create(patient=alice_london, day=day, amount_ml=500 if low else 1600)
+        add_drink(alice_london, day=day, ml=500 if low else 1600)
         HydrationDay.objects.create(patient=alice_london, day=day, complete=True)
         if low:
             episode_on(alice_london, day + datetime.timedelta(days=1))
@@ -195,10 +242,8 @@ def test_a_patient_told_to_limit_fluids_sees_no_target(alice_london):
 
 def test_todays_drinks_show_against_the_target(alice_london):
     PatientProfile.objects.create(user=alice_london, sex="male")
-    Drink.objects.create(patient=alice_london, day=today(), amount_ml=300)
-    Drink.objects.create(
-        patient=alice_london, day=today() - datetime.timedelta(days=1), amount_ml=900
-    )
+    add_drink(alice_london, day=today(), ml=300)
+    add_drink(alice_london, day=today() - datetime.timedelta(days=1), ml=900)
     content = client_for(alice_london).get(DASHBOARD).content.decode()
     assert "300 ml of your 2000 ml target" in content
 
@@ -206,11 +251,16 @@ def test_todays_drinks_show_against_the_target(alice_london):
 def test_other_patients_data_never_counts(alice_london, charlie):
     for n in range(20):
         episode_on(charlie, today() - datetime.timedelta(days=n))
-    Drink.objects.create(patient=charlie, day=today(), amount_ml=999)
-    summary = client_for(alice_london).get(DASHBOARD).context["summary"]
-    assert not summary.flag
+    add_drink(charlie, day=today(), ml=999)
+    response = client_for(alice_london).get(DASHBOARD)
+    summary = response.context["summary"]
+    assert summary.assessment.urgency is Urgency.NONE
+    assert summary.assessment.reasons == ()
+    assert summary.assessment.run is None
+    assert "more than two weeks" not in response.content.decode()
     assert summary.today_ml == 0
     assert summary.recent_episodes == []
+    assert all(row.worst is None and row.drinks_ml is None for row in summary.rows)
 
 
 @pytest.mark.parametrize("days_of_history", [30, 5 * 365])
@@ -220,10 +270,13 @@ def test_dashboard_queries_do_not_grow_with_history(
     daily_history(alice_london, days=days_of_history)
     PatientProfile.objects.create(user=alice_london)
     client = client_for(alice_london)
-    # 1 session, 2 user with profile, 3 episodes in the window, 4 check-ins, 5 drink totals,
-    # 6 complete days, 7 trigger counts, 8 relief counts, 9 acknowledged runs,
-    # 10 linked articles, 11 the navigation's clinician check, 12 red-flag banner answers.
-    with django_assert_num_queries(12):
+    # 1 session, 2 user with profile, 3 the stored status (fresh, so not recomputed),
+    # 4 episode days in the window, 5 check-ins, 6 drink totals, 7 complete days,
+    # 8 trigger counts, 9 relief counts, 10 episodes still going, 11 the latest episodes,
+    # 12 linked articles, 13 clinicians who saw the run (the two-week flag is raised),
+    # 14 the navigation's clinician check, 15 the red-flag banner's read of the stored status
+    # (the banner reads it again rather than reuse the view's row).
+    with django_assert_num_queries(15):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     # The window is bounded: five years of history still yields only the window's episodes.
@@ -235,9 +288,23 @@ def test_dashboard_queries_do_not_grow_with_history(
 
 def test_the_window_reads_only_recent_episodes(alice_london):
     daily_history(alice_london, days=400)
-    profile = patient_profile(alice_london)
-    summary = build_summary(patient=alice_london, profile=profile, today=today(), days=90)
+    now = timezone.now()
+    assessment = services.status_for(alice_london, now=now).assessment
     # One episode a day, each inside a single day: the flag's window holds exactly its days.
-    assert summary.flag
-    assert summary.run.first == today() - datetime.timedelta(days=FLAG_WINDOW_DAYS - 1)
-    assert summary.run_reaches_back
+    reason = assessment.reason(Kind.TWO_WEEK)
+    assert reason is not None
+    assert assessment.run.first == today() - datetime.timedelta(days=WINDOW_DAYS - 1)
+    assert assessment.run.last == today() - datetime.timedelta(days=1)
+    assert assessment.run.reaches_window_start
+    assert reason.reaches_back
+    summary = build_summary(
+        patient=alice_london,
+        profile=patient_profile(alice_london),
+        assessment=assessment,
+        today=today(),
+        days=90,
+    )
+    assert summary.assessment == assessment
+    assert [row.day for row in summary.rows][0] == today() - datetime.timedelta(days=89)
+    assert all(row.worst is not None for row in summary.rows[:-1])
+    assert summary.rows[-1].worst is None

@@ -108,6 +108,85 @@ def test_a_zero_length_span_happened_on_its_start_day() -> None:
     assert dates.span_days(moment, moment, LONDON) == (datetime.date(2025, 1, 1),) * 2
 
 
+NEW_YORK = ZoneInfo("America/New_York")
+SANTIAGO = ZoneInfo("America/Santiago")
+LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "days"),
+    [
+        # 23:30 on 1 January in New York is 04:30 UTC on 2 January: a 1 January entry.
+        (at(2025, 1, 2, 4, 30), at(2025, 1, 2, 4, 50), NEW_YORK, ((2025, 1, 1), (2025, 1, 1))),
+        # A microsecond past local midnight reaches the new day.
+        (
+            at(2025, 1, 1, 9, zone=LONDON),
+            at(2025, 1, 3, 0, 0, 0, 1, zone=LONDON),
+            LONDON,
+            ((2025, 1, 1), (2025, 1, 3)),
+        ),
+        # An end given in UTC at New York's midnight (05:00 UTC) stops the day before.
+        (at(2025, 1, 1, 14), at(2025, 1, 3, 5), NEW_YORK, ((2025, 1, 1), (2025, 1, 2))),
+        # Santiago skipped midnight on 7 September 2025: its day began at 01:00 (04:00 UTC),
+        # so an end at that moment does not reach 7 September.
+        (
+            at(2025, 9, 6, 10, zone=SANTIAGO),
+            at(2025, 9, 7, 4),
+            SANTIAGO,
+            ((2025, 9, 6), (2025, 9, 6)),
+        ),
+        # London's clocks went forward on 30 March 2025; midnight of 31 March is 23:00 UTC.
+        (
+            at(2025, 3, 29, 22, zone=LONDON),
+            at(2025, 3, 30, 23),
+            LONDON,
+            ((2025, 3, 29), (2025, 3, 30)),
+        ),
+        # Within the hour London repeated on 26 October 2025 (01:30 BST to 01:30 GMT).
+        (at(2025, 10, 26, 0, 30), at(2025, 10, 26, 1, 30), LONDON, ((2025, 10, 26),) * 2),
+        # Lord Howe keeps +11:00 until 02:00 local on 6 April 2025: at its standard +10:30 this
+        # instant would still be 5 April.
+        (at(2025, 4, 5, 13, 15), at(2025, 4, 5, 13, 15), LORD_HOWE, ((2025, 4, 6),) * 2),
+        # Lord Howe's half-hour change on 5 October 2025: midnight of 6 October is 13:00 UTC.
+        (
+            at(2025, 10, 5, 10, zone=LORD_HOWE),
+            at(2025, 10, 5, 13),
+            LORD_HOWE,
+            ((2025, 10, 5), (2025, 10, 5)),
+        ),
+        # Kiritimati is 14 hours ahead of UTC.
+        (
+            at(2024, 12, 31, 10, 30),
+            at(2024, 12, 31, 10, 30),
+            ZoneInfo("Pacific/Kiritimati"),
+            ((2025, 1, 1),) * 2,
+        ),
+        (
+            at(2025, 1, 1, 11),
+            at(2025, 1, 1, 11),
+            ZoneInfo("Pacific/Kiritimati"),
+            ((2025, 1, 2),) * 2,
+        ),
+    ],
+)
+def test_span_days_in_awkward_zones_and_clock_changes(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    zone: ZoneInfo,
+    days: tuple[tuple[int, int, int], tuple[int, int, int]],
+) -> None:
+    first, last = days
+    assert dates.span_days(start, end, zone) == (datetime.date(*first), datetime.date(*last))
+
+
+def test_span_refuses_a_naive_start_or_end() -> None:
+    naive = datetime.datetime(2025, 1, 1, 10)  # noqa: DTZ001 - the mistake under test
+    with pytest.raises(ValueError, match="aware"):
+        dates.span_days(naive, None, LONDON)
+    with pytest.raises(ValueError, match="aware"):
+        dates.span_days(at(2025, 1, 1, 9), naive, LONDON)
+
+
 def test_span_refuses_an_end_before_its_start() -> None:
     with pytest.raises(ValueError, match="before"):
         dates.span_days(at(2025, 1, 2), at(2025, 1, 1), LONDON)

@@ -8,7 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.access import approve_clinician
+from clinic.models import Share
 from tests.conftest import client_for
+from tests.factories import log_episode
+from tracker import services
 from tracker.models import (
     Episode,
     EpisodeLocation,
@@ -19,9 +23,14 @@ from tracker.models import (
     ReliefTried,
     Submission,
 )
+from tracker.services import EpisodeInput
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
+LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
 CREATE = reverse("tracker:episode_create")
+DASHBOARD = reverse("tracker:dashboard")
+EPISODES = reverse("tracker:episode_list")
+PROFILE = reverse("profile")
 
 
 def form_data(**overrides: object) -> dict:
@@ -238,8 +247,49 @@ def test_an_emergency_answer_goes_straight_to_the_advice(alice, alice_client):
     assert all(answer.advice_shown_at is not None for answer in answers)
 
 
-def test_pain_spreading_to_both_legs_counts_as_the_emergency_answer(alice, alice_client):
-    alice_client.post(CREATE, form_data(spread=["left_leg", "right_leg"]))
+@pytest.mark.parametrize("spread", [["both_legs"], ["left_leg", "right_leg"]])
+def test_pain_spreading_to_both_legs_stores_the_emergency_answer_and_advises_at_once(
+    alice, alice_client, spread
+):
+    response = alice_client.post(CREATE, form_data(spread=spread), follow=True)
+    episode = Episode.objects.get(patient=alice)
+    answers = RedFlagAnswer.objects.filter(patient=alice)
+    assert list(answers.values_list("code", "episode")) == [("both_legs", episode.pk)]
+    # The advice is the very next page, and it is recorded as shown.
+    assert response.redirect_chain == [(reverse("tracker:advice"), 302)]
+    content = response.content.decode()
+    assert "Call 999 or go to A&amp;E now" in content
+    assert "Pain, tingling, numbness or weakness in both legs" in content
+    assert answers.get().advice_shown_at is not None
+    # And it stays in front of the patient on every page for the day.
+    assert "Urgent advice for you" in alice_client.get(DASHBOARD).content.decode()
+
+
+def test_both_legs_is_a_red_flag_of_the_episode_itself_not_of_the_form(alice):
+    # The rule lives in the services, so an episode stored by any door answers it.
+    data = EpisodeInput(
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+        ended_at=None,
+        severity=6,
+        spread=["left_leg", "right_leg"],
+    )
+    assert services.red_flags_for(data) == ["both_legs"]
+    episode, answered = services.record_episode(patient=alice, data=data, now=timezone.now())
+    assert answered == ["both_legs"]
+    assert list(episode.red_flags.values_list("code", flat=True)) == ["both_legs"]
+    advice = services.status_for(alice, now=timezone.now()).assessment.advice
+    assert advice == ("both_legs",)
+
+
+def test_adding_both_legs_when_editing_advises_at_once(alice, alice_client):
+    alice_client.post(CREATE, form_data(spread=["buttock"]))
+    episode = Episode.objects.get(patient=alice)
+    assert not RedFlagAnswer.objects.exists()
+    response = alice_client.post(
+        reverse("tracker:episode_edit", args=[episode.pk]),
+        form_data(spread=["buttock", "left_leg", "right_leg"]),
+    )
+    assert response["Location"] == reverse("tracker:advice")
     assert list(RedFlagAnswer.objects.values_list("code", flat=True)) == ["both_legs"]
 
 
@@ -317,6 +367,267 @@ def test_logging_yesterday_does_not_block_logging_today(alice, alice_client):
         ),
     )
     assert Episode.objects.filter(patient=alice).count() == 2
+
+
+# The clock: a start a little ahead is "now", further ahead is refused
+
+
+@pytest.fixture
+def near_midnight(monkeypatch) -> datetime.datetime:
+    """Pin the clock at 23:57 London time today, three minutes before the local day ends."""
+    local = timezone.now().astimezone(LONDON).replace(hour=23, minute=57, second=0, microsecond=0)
+    pinned = local.astimezone(datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: pinned)
+    return pinned
+
+
+def starting_in(minutes: int, **overrides: object) -> dict:
+    """Return a still-going episode post starting some minutes from now, London time."""
+    start = timezone.now().astimezone(LONDON) + datetime.timedelta(minutes=minutes)
+    return form_data(
+        start_date=start.date().isoformat(),
+        start_time=start.strftime("%H:%M"),
+        still_going="on",
+        end_date=None,
+        end_time=None,
+        **overrides,
+    )
+
+
+def test_a_start_more_than_ten_minutes_ahead_is_refused_next_to_the_start_time(
+    alice, near_midnight, alice_client
+):
+    response = alice_client.post(CREATE, starting_in(11, notes="Keep this text"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["start_time"] == ["The start cannot be in the future."]
+    assert list(form.errors) == ["start_time"]
+    assert form["notes"].value() == "Keep this text"
+    content = response.content.decode()
+    field = content.index('id="div_id_start_time"')
+    assert field < content.index("The start cannot be in the future.", field)
+    assert content.index("The start cannot be in the future.", field) < content.index(
+        'id="div_id_still_going"'
+    )
+    assert not Episode.objects.exists()
+    assert not Submission.objects.exists()
+
+
+def test_a_start_ten_minutes_ahead_is_taken_as_now(alice, near_midnight, alice_client):
+    response = alice_client.post(CREATE, starting_in(10))
+    assert response.status_code == 302
+    episode = Episode.objects.get(patient=alice)
+    assert episode.started_at == near_midnight + datetime.timedelta(minutes=10)
+
+
+def test_a_start_a_few_minutes_ahead_across_midnight_breaks_no_page(
+    alice, bob, near_midnight, alice_client, monkeypatch
+):
+    approve_clinician(user=bob)
+    Share.objects.create(patient=alice, clinician=bob, consent_version="test")
+    today = near_midnight.astimezone(LONDON).date()
+    tomorrow = today + datetime.timedelta(days=1)
+
+    response = alice_client.post(CREATE, starting_in(5, severity="6"))
+
+    assert response.status_code == 302
+    episode = Episode.objects.get(patient=alice)
+    assert episode.started_at == near_midnight + datetime.timedelta(minutes=5)
+    # Dated by the local date of its start: tomorrow, while it is still today.
+    assert (episode.start_day, episode.end_day, episode.time_zone) == (
+        tomorrow,
+        None,
+        "Europe/London",
+    )
+    dashboard = alice_client.get(DASHBOARD)
+    assert dashboard.status_code == 200
+    assert dashboard.context["summary"].today == today
+    assert dashboard.context["summary"].open_episodes == [episode]
+    # It counts from its own day: today has no symptoms logged yet.
+    assert dashboard.context["summary"].rows[-1].worst is None
+    listing = alice_client.get(EPISODES)
+    assert listing.status_code == 200
+    assert list(listing.context["page"].object_list) == [episode]
+    assert alice_client.get(episode.get_absolute_url()).status_code == 200
+    clinician = client_for(bob)
+    assert clinician.get(reverse("clinic:queue")).status_code == 200
+    detail = reverse("clinic:patient_detail", args=[alice.pk])
+    assert clinician.get(detail).status_code == 200
+
+    # Once its day comes, it counts.
+    later = near_midnight + datetime.timedelta(minutes=13)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    summary = alice_client.get(DASHBOARD).context["summary"]
+    assert summary.today == tomorrow
+    assert summary.rows[-1].worst == 6
+    assert clinician.get(reverse("clinic:queue")).status_code == 200
+
+
+def test_ending_an_episode_started_a_few_minutes_ahead_keeps_it_valid(
+    alice, near_midnight, alice_client
+):
+    alice_client.post(CREATE, starting_in(5))
+    episode = Episode.objects.get(patient=alice)
+    response = alice_client.post(reverse("tracker:episode_end", args=[episode.pk]))
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    # Ended "now", which is before the start: the end is moved to the start, not before it.
+    assert episode.ended_at == episode.started_at
+    assert episode.end_day == episode.start_day
+    assert alice_client.get(DASHBOARD).status_code == 200
+
+
+# The write limit
+
+
+def test_the_episode_after_the_hours_limit_is_refused_and_nothing_is_stored(
+    alice, midday, alice_client, monkeypatch
+):
+    start = midday - datetime.timedelta(days=1)
+    earlier = [
+        log_episode(alice, start=start + datetime.timedelta(minutes=n), severity=3).pk
+        for n in range(services.EPISODES_PER_HOUR)
+    ]
+    data = form_data(triggers=["stress"], notes="The one too many")
+
+    response = alice_client.post(CREATE, data)
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    limit = services.EPISODES_PER_HOUR
+    message = (
+        f"You have logged {limit} entries in the last hour, which is as many as the tracker "
+        "takes in an hour. Nothing more was saved. Please try again later. If you need help "
+        "now, use Get help."
+    )
+    assert form.non_field_errors() == [message]
+    assert message in response.content.decode()
+    assert form["notes"].value() == "The one too many"
+    assert sorted(Episode.objects.filter(patient=alice).values_list("pk", flat=True)) == earlier
+    assert not EpisodeTrigger.objects.exists()
+    assert not Submission.objects.exists()
+
+    # An hour on, the same form is taken: the refused post did not use up its key.
+    later = midday + datetime.timedelta(hours=1, minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert alice_client.post(CREATE, data).status_code == 302
+    assert Episode.objects.filter(patient=alice).count() == limit + 1
+
+
+# Moving to another time zone
+
+
+def move_to(client, user, zone: str):
+    response = client.post(
+        PROFILE,
+        {"first_name": "", "last_name": "", "email": user.email, "time_zone": zone},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == zone
+    return response
+
+
+@pytest.fixture
+def alice_in_los_angeles(alice):
+    alice.time_zone = "America/Los_Angeles"
+    alice.save()
+    return client_for(alice)
+
+
+def test_a_move_never_re_dates_a_past_episode(alice, alice_in_los_angeles):
+    client = alice_in_los_angeles
+    data = form_data(
+        start_date="2025-01-01", start_time="23:30", end_date="2025-01-01", end_time="23:50"
+    )
+    assert client.post(CREATE, data).status_code == 302
+    episode = Episode.objects.get(patient=alice)
+    new_year = datetime.date(2025, 1, 1)
+    assert (episode.start_day, episode.end_day) == (new_year, new_year)
+
+    move_to(client, alice, "Europe/London")
+
+    episode.refresh_from_db()
+    # 23:30 in Los Angeles was 07:30 on 2 January in London; it stays a 1 January entry.
+    assert episode.started_at == datetime.datetime(2025, 1, 2, 7, 30, tzinfo=datetime.UTC)
+    assert (episode.start_day, episode.end_day) == (new_year, new_year)
+    assert episode.time_zone == "America/Los_Angeles"
+    listing = client.post(EPISODES, {"since": "2025-01-01", "until": "2025-01-01"}, follow=True)
+    assert list(listing.context["page"].object_list) == [episode]
+
+
+def test_a_move_never_lowers_a_raised_two_week_flag(alice, midday, alice_in_los_angeles):
+    client = alice_in_los_angeles
+    today = midday.astimezone(LOS_ANGELES).date()
+    first = today - datetime.timedelta(days=14)
+    # Still going since 23:30 on the first day, Los Angeles time: 15 days by today.
+    data = form_data(
+        start_date=first.isoformat(),
+        start_time="23:30",
+        still_going="on",
+        end_date=None,
+        end_time=None,
+    )
+    assert client.post(CREATE, data).status_code == 302
+    flag = "Your symptoms have gone on for more than two weeks"
+    run = f"for 15 days, from {first:%-d %b %Y}"
+    content = client.get(DASHBOARD).content.decode()
+    assert flag in content
+    assert run in content
+
+    move_to(client, alice, "Europe/London")
+
+    # Read in London the start would be the next morning, 14 days: the recorded date stands.
+    assert midday.astimezone(LONDON).date() == today
+    response = client.get(DASHBOARD)
+    content = response.content.decode()
+    assert flag in content
+    assert run in content
+    assert response.context["summary"].assessment.days_counted == 15
+
+
+def test_editing_an_old_episode_after_a_move_keeps_its_times_and_dates(alice, alice_in_los_angeles):
+    client = alice_in_los_angeles
+    client.post(
+        CREATE,
+        form_data(
+            start_date="2025-01-01",
+            start_time="23:30",
+            end_date="2025-01-02",
+            end_time="00:20",
+            triggers=["stress"],
+        ),
+    )
+    episode = Episode.objects.get(patient=alice)
+    before = (episode.started_at, episode.ended_at, episode.start_day, episode.end_day)
+    assert before[2:] == (datetime.date(2025, 1, 1), datetime.date(2025, 1, 2))
+
+    move_to(client, alice, "Europe/London")
+
+    edit = reverse("tracker:episode_edit", args=[episode.pk])
+    form = client.get(edit).context["form"]
+    # Shown in the zone it was recorded in, as the patient typed it.
+    assert form.initial["start_date"] == datetime.date(2025, 1, 1)
+    assert form.initial["start_time"] == datetime.time(23, 30)
+    assert form.initial["end_date"] == datetime.date(2025, 1, 2)
+    assert form.initial["end_time"] == datetime.time(0, 20)
+    # Saved unchanged, nothing moves.
+    response = client.post(
+        edit,
+        form_data(
+            start_date="2025-01-01",
+            start_time="23:30",
+            end_date="2025-01-02",
+            end_time="00:20",
+            triggers=["stress"],
+            severity="7",
+        ),
+    )
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert (episode.started_at, episode.ended_at, episode.start_day, episode.end_day) == before
+    assert episode.time_zone == "America/Los_Angeles"
+    assert episode.severity == 7
 
 
 @pytest.mark.postgresql

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tracker.dashboard import local_today
+from tests.factories import add_drink as log_drink
+from tracker import dates, services
 from tracker.models import Drink, HydrationDay, PatientProfile, Submission
 
 AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
@@ -39,7 +40,7 @@ def alice_client(alice):
 
 
 def today() -> datetime.date:
-    return local_today(AUCKLAND)
+    return dates.local_day(timezone.now(), AUCKLAND)
 
 
 def days_ago(n: int) -> datetime.date:
@@ -73,7 +74,7 @@ def messages_of(response) -> list[str]:
 
 
 def make_drink(patient, *, amount: int = 200, day: datetime.date | None = None) -> Drink:
-    return Drink.objects.create(patient=patient, amount_ml=amount, day=day or today())
+    return log_drink(patient, day=day or today(), ml=amount)
 
 
 # Quick-add
@@ -101,6 +102,8 @@ def test_each_quick_add_button_logs_one_drink_on_the_local_day(
     assert response["Location"] == HYDRATION
     drink = Drink.objects.get(patient=alice)
     assert (drink.day, drink.amount_ml) == (today(), amount)
+    # The zone its day is a date in, so a later move never re-dates it.
+    assert drink.time_zone == "Pacific/Auckland"
     assert messages_of(response) == [f"Added {amount} ml."]
 
 
@@ -165,6 +168,31 @@ def test_a_bad_amount_is_explained_next_to_it_and_logs_nothing(alice_client, typ
     assert b"Please check the form" in response.content
     assert not Drink.objects.exists()
     assert not Submission.objects.exists()
+
+
+def test_the_drink_after_the_hours_limit_is_refused_and_nothing_is_stored(
+    alice, alice_client, now, monkeypatch
+):
+    limit = services.DRINKS_PER_HOUR
+    earlier = [make_drink(alice, amount=100).pk for _n in range(limit)]
+    data = drink_data(amount=250)
+    response = alice_client.post(ADD, data)
+    assert response.status_code == 200
+    message = (
+        f"You have logged {limit} entries in the last hour, which is as many as the tracker "
+        "takes in an hour. Nothing more was saved. Please try again later. If you need help "
+        "now, use Get help."
+    )
+    assert response.context["form"].non_field_errors() == [message]
+    assert message in response.content.decode()
+    assert response.context["form"]["amount_ml"].value() == "250"
+    assert sorted(Drink.objects.filter(patient=alice).values_list("pk", flat=True)) == earlier
+    assert not Submission.objects.exists()
+    # An hour on, the same post is taken.
+    later = now + datetime.timedelta(hours=1, minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert alice_client.post(ADD, data).status_code == 302
+    assert Drink.objects.filter(patient=alice).count() == limit + 1
 
 
 def test_5000_ml_is_the_largest_drink_accepted(alice, alice_client):

@@ -123,13 +123,20 @@ def test_the_banner_has_no_close_button(alice):
     assert "data-bs-dismiss" not in banner
 
 
-def test_the_banner_goes_after_24_hours(alice):
-    client = client_for(alice)
-    answer(client, "chest_pain")
-    RedFlagAnswer.objects.update(
-        answered_at=timezone.now() - datetime.timedelta(hours=24, seconds=1)
-    )
-    assert "Urgent advice for you" not in client.get(reverse("home")).content.decode()
+def test_the_banner_goes_after_24_hours(alice, monkeypatch):
+    answer(client_for(alice), "chest_pain")
+    answered_at = RedFlagAnswer.objects.get(patient=alice).answered_at
+
+    def home_at(moment: datetime.datetime):
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        # A fresh sign-in: a day later the first session has long been idle.
+        response = client_for(alice).get(reverse("home"))
+        assert response.wsgi_request.user == alice
+        return response.content.decode()
+
+    day = datetime.timedelta(hours=24)
+    assert "Urgent advice for you" in home_at(answered_at + day - datetime.timedelta(seconds=1))
+    assert "Urgent advice for you" not in home_at(answered_at + day + datetime.timedelta(seconds=1))
 
 
 def test_the_banner_is_only_for_the_person_who_answered(alice, charlie):

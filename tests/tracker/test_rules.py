@@ -3,6 +3,10 @@
 Persistence tests describe days with a pattern, one character per local date starting on
 1 January 2025 and ending today: "S" a check-in with symptoms, "F" a "no back symptoms today"
 check-in, "." nothing logged.
+
+The rules take local dates (an episode's days as recorded, rules.EpisodeDays); turning instants
+into a zone's dates is tracker.dates' job and is tested in test_dates.py. The time-zone tests
+below go through dates.span_days, as the services do, to show the two together.
 """
 
 from collections.abc import Iterable
@@ -11,25 +15,25 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tracker.dates import span_days
 from tracker.rules import (
     RED_FLAGS,
     RED_FLAGS_BY_CODE,
     DayStatus,
+    EpisodeDays,
     HydrationComparison,
     Run,
     Tier,
     advice_tiers,
+    breaks_run,
     current_run,
     daily_worst_severity,
     day_statuses,
     default_target_ml,
     effective_target_ml,
-    episode_local_days,
     glasses,
-    highest_tier,
     hydration_comparison,
     is_complete_day,
-    is_meaningful_change,
     needs_confirmation,
     persistence_flag,
     severe_streak,
@@ -42,7 +46,6 @@ LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
 KIRITIMATI = ZoneInfo("Pacific/Kiritimati")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
-SANTIAGO = ZoneInfo("America/Santiago")
 
 SYM = DayStatus.SYM
 FREE = DayStatus.FREE
@@ -54,6 +57,14 @@ JAN_1 = date(2025, 1, 1)
 
 def jan(day: int) -> date:
     return date(2025, 1, day)
+
+
+def recorded(
+    start: datetime, end: datetime | None, zone: ZoneInfo, *, severity: int = 5
+) -> EpisodeDays:
+    """Return an episode's days as the services record them: dated in the zone it was logged in."""
+    first, last = span_days(start, end, zone)
+    return EpisodeDays(first, last, severity)
 
 
 def _checkins(pattern: str, *, start: date) -> list[tuple[date, int]]:
@@ -68,7 +79,6 @@ def _statuses(pattern: str, *, start: date = JAN_1) -> dict[date, DayStatus]:
     return day_statuses(
         episodes=[],
         checkins=_checkins(pattern, start=start),
-        zone=LONDON,
         today=start + timedelta(days=len(pattern) - 1),
         since=start,
     )
@@ -84,7 +94,7 @@ def _ongoing_run(*, start: datetime, zone: ZoneInfo, today: date) -> Run | None:
     """Find the current run of one ongoing episode, looking back 60 days."""
     since = today - timedelta(days=60)
     statuses = day_statuses(
-        episodes=[(start, None)], checkins=[], zone=zone, today=today, since=since
+        episodes=[recorded(start, None, zone)], checkins=[], today=today, since=since
     )
     return current_run(statuses, today=today, since=since)
 
@@ -114,204 +124,89 @@ def test_severity_band_rejects_ratings_outside_zero_to_ten(severity: int) -> Non
         severity_band(severity)
 
 
-def test_change_of_two_points_is_meaningful_either_way() -> None:
-    assert is_meaningful_change(before=5, after=7)
-    assert is_meaningful_change(before=7, after=5)
+# Local days: an episode covers the dates it was recorded with
 
 
-def test_change_of_one_point_is_not_meaningful() -> None:
-    assert not is_meaningful_change(before=5, after=6)
-    assert not is_meaningful_change(before=6, after=5)
-
-
-def test_meaningful_change_rejects_ratings_outside_the_scale() -> None:
-    with pytest.raises(ValueError):
-        is_meaningful_change(before=9, after=11)
-
-
-# Local days
-
-
-def test_entry_at_half_past_eleven_in_new_york_is_a_first_of_january_entry() -> None:
-    start = datetime(2025, 1, 2, 4, 30, tzinfo=UTC)  # 23:30 on 1 January in New York
-    end = start + timedelta(minutes=20)
-    assert episode_local_days(start=start, end=end, zone=NEW_YORK, today=jan(5)) == (
-        jan(1),
-        jan(1),
+def test_a_closed_episode_covers_its_first_to_its_last_day() -> None:
+    statuses = day_statuses(
+        episodes=[EpisodeDays(jan(2), jan(4), 5)], checkins=[], today=jan(5), since=jan(1)
     )
+    assert statuses == {
+        jan(1): UNLOGGED,
+        jan(2): SYM,
+        jan(3): SYM,
+        jan(4): SYM,
+        jan(5): UNLOGGED,
+    }
 
 
-def test_kiritimati_entry_takes_the_date_fourteen_hours_ahead_of_utc() -> None:
-    early = datetime(2024, 12, 31, 10, 30, tzinfo=UTC)  # 00:30 on 1 January locally
-    late = datetime(2025, 1, 1, 11, 0, tzinfo=UTC)  # 01:00 on 2 January locally
-    assert episode_local_days(start=early, end=early, zone=KIRITIMATI, today=jan(5)) == (
-        jan(1),
-        jan(1),
+def test_an_ongoing_episode_covers_every_day_up_to_today() -> None:
+    statuses = day_statuses(
+        episodes=[EpisodeDays(jan(1), None, 5)], checkins=[], today=jan(9), since=jan(1)
     )
-    assert episode_local_days(start=late, end=late, zone=KIRITIMATI, today=jan(5)) == (
-        jan(2),
-        jan(2),
+    assert list(statuses) == [jan(day) for day in range(1, 10)]
+    assert set(statuses.values()) == {SYM}
+
+
+def test_an_episode_dated_after_today_covers_nothing_yet() -> None:
+    # A phone a few minutes ahead across midnight, or a move to a zone behind the one it was
+    # recorded in: the entry counts once its day comes, and never breaks the rules before.
+    for episode in (EpisodeDays(jan(6), None, 5), EpisodeDays(jan(6), jan(7), 5)):
+        statuses = day_statuses(episodes=[episode], checkins=[], today=jan(5), since=jan(1))
+        assert set(statuses.values()) == {UNLOGGED}
+        assert (
+            daily_worst_severity(episodes=[episode], checkins=[], today=jan(5), since=jan(1)) == {}
+        )
+
+
+def test_an_episode_whose_last_day_is_after_today_covers_up_to_today() -> None:
+    statuses = day_statuses(
+        episodes=[EpisodeDays(jan(4), jan(6), 5)], checkins=[], today=jan(5), since=jan(4)
     )
+    assert statuses == {jan(4): SYM, jan(5): SYM}
 
 
-def test_episode_ending_exactly_at_local_midnight_does_not_overlap_the_new_day() -> None:
-    start = datetime(2025, 1, 1, 9, 0, tzinfo=LONDON)
-    end = datetime(2025, 1, 3, 0, 0, tzinfo=LONDON)
-    assert episode_local_days(start=start, end=end, zone=LONDON, today=jan(5)) == (
-        jan(1),
-        jan(2),
-    )
-
-
-def test_episode_ending_just_after_local_midnight_overlaps_the_new_day() -> None:
-    start = datetime(2025, 1, 1, 9, 0, tzinfo=LONDON)
-    end = datetime(2025, 1, 3, 0, 0, 0, 1, tzinfo=LONDON)
-    assert episode_local_days(start=start, end=end, zone=LONDON, today=jan(5)) == (
-        jan(1),
-        jan(3),
-    )
-
-
-def test_episode_ending_at_midnight_given_in_utc_uses_the_local_midnight() -> None:
-    # Midnight in New York is 05:00 UTC; the episode must stop on 2 January, not 3 January.
-    start = datetime(2025, 1, 1, 14, 0, tzinfo=UTC)
-    end = datetime(2025, 1, 3, 5, 0, tzinfo=UTC)
-    assert episode_local_days(start=start, end=end, zone=NEW_YORK, today=jan(5)) == (
-        jan(1),
-        jan(2),
-    )
-
-
-def test_episode_ending_where_daylight_saving_skips_midnight_stops_the_day_before() -> None:
-    # Santiago's clocks went from 00:00 to 01:00 on 7 September 2025, so 01:00 began the day.
-    start = datetime(2025, 9, 6, 10, 0, tzinfo=SANTIAGO)
-    end = datetime(2025, 9, 7, 1, 0, tzinfo=SANTIAGO)
-    assert end.astimezone(UTC) == datetime(2025, 9, 7, 4, 0, tzinfo=UTC)
-    assert episode_local_days(start=start, end=end, zone=SANTIAGO, today=date(2025, 9, 9)) == (
-        date(2025, 9, 6),
-        date(2025, 9, 6),
-    )
-
-
-def test_zero_length_episode_overlaps_its_start_date() -> None:
-    moment = datetime(2025, 1, 2, 0, 0, tzinfo=LONDON)
-    assert episode_local_days(start=moment, end=moment, zone=LONDON, today=jan(5)) == (
-        jan(2),
-        jan(2),
-    )
-
-
-def test_ongoing_episode_overlaps_every_day_up_to_today() -> None:
-    start = datetime(2025, 1, 1, 9, 0, tzinfo=LONDON)
-    assert episode_local_days(start=start, end=None, zone=LONDON, today=jan(9)) == (
-        jan(1),
-        jan(9),
-    )
-
-
-def test_naive_start_is_rejected() -> None:
-    naive = datetime(2025, 1, 1, 9, 0)  # noqa: DTZ001 - the mistake under test
-    with pytest.raises(ValueError):
-        episode_local_days(start=naive, end=None, zone=LONDON, today=jan(5))
-
-
-def test_naive_end_is_rejected() -> None:
-    start = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
-    naive = datetime(2025, 1, 1, 10, 0)  # noqa: DTZ001 - the mistake under test
-    with pytest.raises(ValueError):
-        episode_local_days(start=start, end=naive, zone=LONDON, today=jan(5))
-
-
-def test_episode_ending_before_it_starts_is_rejected() -> None:
-    start = datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
-    with pytest.raises(ValueError):
-        episode_local_days(start=start, end=start - timedelta(seconds=1), zone=UTC, today=jan(5))
-
-
-def test_ongoing_episode_starting_after_today_is_rejected() -> None:
-    start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
-    with pytest.raises(ValueError):
-        episode_local_days(start=start, end=None, zone=UTC, today=jan(5))
-
-
-def test_london_episode_ending_at_midnight_after_spring_forward_stops_on_the_short_day() -> None:
-    # 31 March 00:00 BST is 30 March 23:00 UTC.
-    start = datetime(2025, 3, 29, 22, 0, tzinfo=LONDON)
-    end = datetime(2025, 3, 31, 0, 0, tzinfo=LONDON)
-    assert episode_local_days(start=start, end=end, zone=LONDON, today=date(2025, 4, 1)) == (
-        date(2025, 3, 29),
-        date(2025, 3, 30),
-    )
-
-
-def test_london_episode_within_the_repeated_hour_of_fall_back_stays_on_one_day() -> None:
-    start = datetime(2025, 10, 26, 1, 30, tzinfo=LONDON)  # BST, 00:30 UTC
-    end = datetime(2025, 10, 26, 1, 30, fold=1, tzinfo=LONDON)  # GMT, 01:30 UTC
-    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=1)
-    assert episode_local_days(start=start, end=end, zone=LONDON, today=date(2025, 11, 1)) == (
-        date(2025, 10, 26),
-        date(2025, 10, 26),
-    )
-
-
-def test_lord_howe_entry_uses_the_half_hour_daylight_offset() -> None:
-    # Daylight time (+11:00) lasts until 02:00 local on 6 April 2025; at the standard +10:30
-    # this instant would still be 5 April.
-    moment = datetime(2025, 4, 5, 13, 15, tzinfo=UTC)
-    assert episode_local_days(
-        start=moment, end=moment, zone=LORD_HOWE, today=date(2025, 4, 10)
-    ) == (date(2025, 4, 6), date(2025, 4, 6))
-
-
-def test_lord_howe_episode_ending_at_midnight_after_daylight_starts_stays_on_its_day() -> None:
-    start = datetime(2025, 10, 5, 10, 0, tzinfo=LORD_HOWE)
-    end = datetime(2025, 10, 6, 0, 0, tzinfo=LORD_HOWE)  # 5 October 13:00 UTC at +11:00
-    assert end.astimezone(UTC) == datetime(2025, 10, 5, 13, 0, tzinfo=UTC)
-    assert episode_local_days(start=start, end=end, zone=LORD_HOWE, today=date(2025, 10, 9)) == (
-        date(2025, 10, 5),
-        date(2025, 10, 5),
-    )
+def test_an_episode_recorded_late_in_the_evening_in_new_york_stays_on_that_date() -> None:
+    # 23:30 on 1 January in New York is 04:30 UTC on 2 January.
+    start = datetime(2025, 1, 2, 4, 30, tzinfo=UTC)
+    episode = recorded(start, start + timedelta(minutes=20), NEW_YORK)
+    assert episode == EpisodeDays(jan(1), jan(1), 5)
+    statuses = day_statuses(episodes=[episode], checkins=[], today=jan(2), since=jan(1))
+    assert statuses == {jan(1): SYM, jan(2): UNLOGGED}
 
 
 # Day status
 
 
 def test_day_statuses_cover_every_date_from_since_to_today() -> None:
-    statuses = day_statuses(episodes=[], checkins=[], zone=LONDON, today=jan(10), since=jan(3))
+    statuses = day_statuses(episodes=[], checkins=[], today=jan(10), since=jan(3))
     assert list(statuses) == [jan(day) for day in range(3, 11)]
     assert set(statuses.values()) == {UNLOGGED}
 
 
 def test_checkin_with_symptoms_makes_a_sym_day_and_zero_makes_a_free_day() -> None:
     statuses = day_statuses(
-        episodes=[], checkins=[(jan(2), 1), (jan(3), 0)], zone=LONDON, today=jan(4), since=jan(1)
+        episodes=[], checkins=[(jan(2), 1), (jan(3), 0)], today=jan(4), since=jan(1)
     )
     assert statuses == {jan(1): UNLOGGED, jan(2): SYM, jan(3): FREE, jan(4): UNLOGGED}
 
 
 def test_symptoms_win_over_a_free_checkin_on_the_same_day() -> None:
     statuses = day_statuses(
-        episodes=[], checkins=[(jan(2), 0), (jan(2), 3)], zone=LONDON, today=jan(2), since=jan(1)
+        episodes=[], checkins=[(jan(2), 0), (jan(2), 3)], today=jan(2), since=jan(1)
     )
     assert statuses[jan(2)] is SYM
 
 
 def test_episode_overlapping_a_free_checkin_makes_the_day_sym() -> None:
-    episode = (datetime(2025, 1, 2, 8, 0, tzinfo=LONDON), datetime(2025, 1, 2, 9, 0, tzinfo=LONDON))
-    statuses = day_statuses(
-        episodes=[episode], checkins=[(jan(2), 0)], zone=LONDON, today=jan(3), since=jan(1)
-    )
+    episode = EpisodeDays(jan(2), jan(2), 5)
+    statuses = day_statuses(episodes=[episode], checkins=[(jan(2), 0)], today=jan(3), since=jan(1))
     assert statuses == {jan(1): UNLOGGED, jan(2): SYM, jan(3): UNLOGGED}
 
 
 def test_day_statuses_ignore_data_outside_the_window() -> None:
-    episode = (
-        datetime(2024, 12, 20, 8, 0, tzinfo=LONDON),
-        datetime(2025, 1, 2, 9, 0, tzinfo=LONDON),
-    )
-    statuses = day_statuses(
-        episodes=[episode], checkins=[(jan(9), 4)], zone=LONDON, today=jan(5), since=jan(1)
-    )
+    episode = EpisodeDays(date(2024, 12, 20), jan(2), 5)
+    statuses = day_statuses(episodes=[episode], checkins=[(jan(9), 4)], today=jan(5), since=jan(1))
     assert statuses == {
         jan(1): SYM,
         jan(2): SYM,
@@ -323,56 +218,51 @@ def test_day_statuses_ignore_data_outside_the_window() -> None:
 
 def test_day_statuses_reject_a_severity_outside_the_scale() -> None:
     with pytest.raises(ValueError):
-        day_statuses(episodes=[], checkins=[(jan(1), 11)], zone=LONDON, today=jan(1), since=jan(1))
+        day_statuses(episodes=[], checkins=[(jan(1), 11)], today=jan(1), since=jan(1))
 
 
 def test_day_statuses_reject_a_window_starting_after_today() -> None:
     with pytest.raises(ValueError):
-        day_statuses(episodes=[], checkins=[], zone=LONDON, today=jan(1), since=jan(2))
-
-
-def test_new_york_checkin_late_on_new_years_day_marks_only_the_first() -> None:
-    start = datetime(2025, 1, 2, 4, 30, tzinfo=UTC)  # 23:30 on 1 January in New York
-    statuses = day_statuses(
-        episodes=[(start, start + timedelta(minutes=15))],
-        checkins=[],
-        zone=NEW_YORK,
-        today=jan(2),
-        since=jan(1),
-    )
-    assert statuses == {jan(1): SYM, jan(2): UNLOGGED}
+        day_statuses(episodes=[], checkins=[], today=jan(1), since=jan(2))
 
 
 def test_daily_worst_severity_takes_the_maximum_of_episodes_and_checkins() -> None:
-    episode = (
-        datetime(2025, 1, 1, 9, 0, tzinfo=LONDON),
-        datetime(2025, 1, 3, 18, 0, tzinfo=LONDON),
-        6,
-    )
     worst = daily_worst_severity(
-        episodes=[episode],
+        episodes=[EpisodeDays(jan(1), jan(3), 6)],
         checkins=[(jan(2), 8), (jan(3), 2), (jan(5), 0)],
-        zone=LONDON,
         today=jan(6),
         since=jan(1),
     )
     assert worst == {jan(1): 6, jan(2): 8, jan(3): 6, jan(5): 0}
 
 
-def test_daily_worst_severity_spreads_an_ongoing_episode_to_today_within_the_window() -> None:
-    episode = (datetime(2024, 12, 30, 9, 0, tzinfo=LONDON), None, 4)
+def test_daily_worst_severity_takes_the_worse_of_two_episodes_on_a_day() -> None:
     worst = daily_worst_severity(
-        episodes=[episode], checkins=[(jan(9), 9)], zone=LONDON, today=jan(3), since=jan(1)
+        episodes=[EpisodeDays(jan(1), jan(2), 3), EpisodeDays(jan(2), jan(3), 7)],
+        checkins=[],
+        today=jan(3),
+        since=jan(1),
+    )
+    assert worst == {jan(1): 3, jan(2): 7, jan(3): 7}
+
+
+def test_daily_worst_severity_spreads_an_ongoing_episode_to_today_within_the_window() -> None:
+    episode = EpisodeDays(date(2024, 12, 30), None, 4)
+    worst = daily_worst_severity(
+        episodes=[episode], checkins=[(jan(9), 9)], today=jan(3), since=jan(1)
     )
     assert worst == {jan(1): 4, jan(2): 4, jan(3): 4}
 
 
 def test_daily_worst_severity_rejects_an_episode_severity_outside_the_scale() -> None:
-    episode = (datetime(2025, 1, 1, 9, 0, tzinfo=LONDON), None, -1)
+    episode = EpisodeDays(jan(1), None, -1)
     with pytest.raises(ValueError):
-        daily_worst_severity(
-            episodes=[episode], checkins=[], zone=LONDON, today=jan(3), since=jan(1)
-        )
+        daily_worst_severity(episodes=[episode], checkins=[], today=jan(3), since=jan(1))
+
+
+def test_daily_worst_severity_rejects_a_window_starting_after_today() -> None:
+    with pytest.raises(ValueError):
+        daily_worst_severity(episodes=[], checkins=[], today=jan(1), since=jan(2))
 
 
 # Persistence flag: every row of the table in CLINICAL.md 3.1
@@ -438,6 +328,26 @@ def test_persistence_flag_is_off_at_fourteen_days_and_on_at_fifteen() -> None:
 
 def test_persistence_flag_is_off_without_a_run() -> None:
     assert not persistence_flag(None)
+
+
+@pytest.mark.parametrize(
+    ("gap", "breaks"),
+    [
+        ("", False),
+        ("FF", False),
+        ("FFF", True),
+        ("F.FF", False),
+        ("......", False),
+        (".......", True),
+        ("FF.FF.F", True),
+        (".FFF", True),
+    ],
+)
+def test_breaks_run_by_three_free_days_in_a_row_or_seven_days_in_all(
+    gap: str, breaks: bool
+) -> None:
+    statuses = [FREE if char == "F" else UNLOGGED for char in gap]
+    assert breaks_run(statuses) is breaks
 
 
 def test_two_free_days_between_sym_days_keep_one_run() -> None:
@@ -582,9 +492,8 @@ def test_kiritimati_episode_counts_from_its_local_date() -> None:
 def test_ongoing_episode_across_london_spring_forward_counts_each_day_once() -> None:
     start = datetime(2025, 3, 17, 9, 0, tzinfo=LONDON)
     statuses = day_statuses(
-        episodes=[(start, None)],
+        episodes=[recorded(start, None, LONDON)],
         checkins=[],
-        zone=LONDON,
         today=date(2025, 3, 31),
         since=date(2025, 3, 17),
     )
@@ -607,9 +516,8 @@ def test_ongoing_episode_up_to_london_spring_forward_day_gives_no_flag_at_fourte
 def test_ongoing_episode_across_london_fall_back_counts_each_day_once() -> None:
     start = datetime(2025, 10, 13, 9, 0, tzinfo=LONDON)
     statuses = day_statuses(
-        episodes=[(start, None)],
+        episodes=[recorded(start, None, LONDON)],
         checkins=[],
-        zone=LONDON,
         today=date(2025, 10, 27),
         since=date(2025, 10, 13),
     )
@@ -633,9 +541,8 @@ def test_ongoing_episode_up_to_london_fall_back_day_gives_no_flag_at_fourteen_da
 def test_ongoing_episode_across_lord_howe_daylight_end_counts_each_day_once() -> None:
     start = datetime(2025, 3, 23, 9, 0, tzinfo=LORD_HOWE)
     statuses = day_statuses(
-        episodes=[(start, None)],
+        episodes=[recorded(start, None, LORD_HOWE)],
         checkins=[],
-        zone=LORD_HOWE,
         today=date(2025, 4, 6),
         since=date(2025, 3, 23),
     )
@@ -647,11 +554,11 @@ def test_ongoing_episode_across_lord_howe_daylight_end_counts_each_day_once() ->
 
 def test_episodes_ending_at_local_midnight_leave_the_next_day_to_the_gap() -> None:
     # Two closed episodes; the first ends at midnight, so 4-10 January is a seven-day gap.
-    first = (datetime(2025, 1, 1, 9, 0, tzinfo=LONDON), datetime(2025, 1, 4, 0, 0, tzinfo=LONDON))
-    second = (datetime(2025, 1, 11, 9, 0, tzinfo=LONDON), None)
-    statuses = day_statuses(
-        episodes=[first, second], checkins=[], zone=LONDON, today=jan(16), since=jan(1)
+    first = recorded(
+        datetime(2025, 1, 1, 9, 0, tzinfo=LONDON), datetime(2025, 1, 4, 0, 0, tzinfo=LONDON), LONDON
     )
+    second = recorded(datetime(2025, 1, 11, 9, 0, tzinfo=LONDON), None, LONDON)
+    statuses = day_statuses(episodes=[first, second], checkins=[], today=jan(16), since=jan(1))
     assert statuses[jan(3)] is SYM
     assert statuses[jan(4)] is UNLOGGED
     run = current_run(statuses, today=jan(16), since=jan(1))
@@ -659,14 +566,11 @@ def test_episodes_ending_at_local_midnight_leave_the_next_day_to_the_gap() -> No
 
 
 def test_multi_day_episode_and_checkins_make_one_long_run() -> None:
-    closed = (
-        datetime(2025, 1, 1, 10, 0, tzinfo=LONDON),
-        datetime(2025, 1, 6, 18, 0, tzinfo=LONDON),
-    )
-    ongoing = (datetime(2025, 1, 13, 8, 0, tzinfo=LONDON), None)
+    closed = EpisodeDays(jan(1), jan(6), 5)
+    ongoing = EpisodeDays(jan(13), None, 5)
     checkins = [(jan(3), 0), (jan(7), 0), (jan(8), 0)] + [(jan(day), 3) for day in range(9, 13)]
     statuses = day_statuses(
-        episodes=[closed, ongoing], checkins=checkins, zone=LONDON, today=jan(16), since=jan(1)
+        episodes=[closed, ongoing], checkins=checkins, today=jan(16), since=jan(1)
     )
     assert [statuses[jan(day)] for day in range(1, 17)] == [SYM] * 6 + [FREE] * 2 + [SYM] * 8
     run = current_run(statuses, today=jan(16), since=jan(1))
@@ -732,37 +636,43 @@ def test_worsening_uses_logged_days_only_and_stays_inside_the_run() -> None:
 # Red flags
 
 
-def test_no_answers_give_no_tier() -> None:
-    assert highest_tier([], pregnant=False) is None
+def test_no_answers_give_no_advice() -> None:
     assert advice_tiers([], pregnant=True) == []
 
 
-def test_highest_tier_picks_emergency_over_urgent() -> None:
-    assert highest_tier(["fever", "chest_pain"], pregnant=False) is Tier.EMERGENCY
+def test_an_emergency_answer_comes_before_an_urgent_one() -> None:
+    tiers = advice_tiers(["fever", "chest_pain"], pregnant=False)
+    assert [tier for tier, _flags in tiers] == [Tier.EMERGENCY, Tier.URGENT]
 
 
-def test_highest_tier_of_a_single_soon_answer_is_soon() -> None:
-    assert highest_tier(["not_coping"], pregnant=False) is Tier.SOON
+def test_a_single_soon_answer_gives_soon_advice() -> None:
+    assert advice_tiers(["not_coping"], pregnant=False) == [
+        (Tier.SOON, [RED_FLAGS_BY_CODE["not_coping"]])
+    ]
 
 
 def test_pregnancy_flag_counts_only_when_pregnant() -> None:
-    assert highest_tier(["pregnancy_bleeding"], pregnant=False) is None
-    assert highest_tier(["pregnancy_bleeding"], pregnant=True) is Tier.MATERNITY
+    assert advice_tiers(["pregnancy_bleeding"], pregnant=False) == []
+    assert advice_tiers(["pregnancy_bleeding"], pregnant=True) == [
+        (Tier.MATERNITY, [RED_FLAGS_BY_CODE["pregnancy_bleeding"]])
+    ]
 
 
 def test_maternity_tier_comes_above_urgent() -> None:
-    assert highest_tier(["fever", "pregnancy_movements"], pregnant=True) is Tier.MATERNITY
+    tiers = advice_tiers(["fever", "pregnancy_movements"], pregnant=True)
+    assert [tier for tier, _flags in tiers] == [Tier.MATERNITY, Tier.URGENT]
 
 
 def test_every_known_code_is_accepted() -> None:
     codes = [flag.code for flag in RED_FLAGS]
-    assert highest_tier(codes, pregnant=True) is Tier.EMERGENCY
-    assert sum(len(flags) for _, flags in advice_tiers(codes, pregnant=True)) == len(RED_FLAGS)
+    tiers = advice_tiers(codes, pregnant=True)
+    assert tiers[0][0] is Tier.EMERGENCY
+    assert sum(len(flags) for _, flags in tiers) == len(RED_FLAGS)
 
 
 def test_unknown_code_is_rejected_even_beside_known_ones() -> None:
     with pytest.raises(ValueError):
-        highest_tier(["chest_pain", "chest_pian"], pregnant=False)
+        advice_tiers(["chest_pain", "chest_pian"], pregnant=False)
     with pytest.raises(ValueError):
         advice_tiers(["chest_pian"], pregnant=False)
 
