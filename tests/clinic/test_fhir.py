@@ -1,15 +1,19 @@
 """The clinicians' FHIR export: a valid R4 Bundle of coded data that never names the patient.
 
 fhir.resources has no R4 (4.0.1) models that work with pydantic 2; the R4B (4.3.0) models check
-these tests, and R4B is the same as R4 for Bundle, Patient, Observation and Flag.
+these tests (tests/clinic/fhir_validation.py), and R4B is the same as R4 for Bundle, Patient,
+Observation and Flag. The flags come from a patient's assessment through clinic.views.fhir_flags,
+worded by the presenter.
 """
 
 import copy
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
@@ -20,10 +24,14 @@ from clinic.fhir import (
     TRACKER_RULE_SYSTEM,
     FlagSummary,
     build_bundle,
-    validate_bundle,
 )
+from clinic.views import fhir_flags
+from tests.clinic.fhir_validation import validate_bundle
+from tests.factories import add_drink, answer_red_flags, check_in, log_episode
+from tracker import services
+from tracker.assessment import Assessment, Kind, Reason, Urgency
 from tracker.exports import export_data
-from tracker.models import CheckIn, Drink, Episode, PatientProfile
+from tracker.models import PatientProfile
 
 GENERATED_AT = datetime(2025, 3, 20, 10, 0, tzinfo=UTC)
 NOTES = "Told my neighbour Jo Bloggs about it"
@@ -123,17 +131,32 @@ def make_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-FLAGS = [
-    FlagSummary(
-        code="chest_pain", text="Chest pain as well as the back pain", start=date(2025, 3, 5)
+LONDON = ZoneInfo("Europe/London")
+# An assessment as the services store it: an open emergency answer, and a run of 18 days that a
+# clinician has already seen.
+ASSESSMENT = Assessment(
+    urgency=Urgency.EMERGENCY,
+    reasons=(
+        Reason(
+            kind=Kind.RED_FLAG,
+            urgency=Urgency.EMERGENCY,
+            code="chest_pain",
+            at=datetime(2025, 3, 5, 8, 16, tzinfo=UTC),
+            answer_id=1,
+        ),
+        Reason(
+            kind=Kind.TWO_WEEK,
+            urgency=Urgency.SOON,
+            first=date(2025, 3, 2),
+            last=date(2025, 3, 19),
+            seen=True,
+        ),
     ),
-    FlagSummary(
-        code="persistence",
-        text="Symptoms for 18 days since 2 Mar",
-        start=date(2025, 3, 2),
-        acknowledged=True,
-    ),
-]
+    run=None,
+    advice=(),
+    valid_until=None,
+)
+FLAGS = fhir_flags(ASSESSMENT, zone=LONDON)
 
 
 def make_bundle(**overrides: Any) -> dict[str, Any]:
@@ -386,7 +409,9 @@ def test_red_flag_is_an_active_clinical_flag_with_the_portal_code() -> None:
 def test_persistence_flag_keeps_its_reason_and_is_tagged_acknowledged() -> None:
     persistence = resources(make_bundle(), "Flag")[1]
     assert persistence["status"] == "active"
-    assert persistence["code"]["text"] == "Symptoms for 18 days since 2 Mar"
+    assert persistence["code"]["text"] == (
+        "Back symptoms for more than two weeks: 18 days, from 2 Mar 2025 to 19 Mar 2025"
+    )
     assert persistence["code"]["coding"] == [{"system": TRACKER_RULE_SYSTEM, "code": "persistence"}]
     assert persistence["period"] == {"start": "2025-03-02"}
     assert persistence["meta"]["tag"][0]["code"] == "acknowledged"
@@ -447,32 +472,135 @@ def test_re_export_later_keeps_every_entry_id() -> None:
     assert first["entry"] == later["entry"]
 
 
+# Flags from an assessment
+
+
+def test_fhir_flags_keep_the_codes_dates_and_words_of_the_reasons() -> None:
+    assert FLAGS == [
+        FlagSummary(
+            code="chest_pain", text="Chest pain as well as the back pain", start=date(2025, 3, 5)
+        ),
+        FlagSummary(
+            code="persistence",
+            text="Back symptoms for more than two weeks: 18 days, from 2 Mar 2025 to 19 Mar 2025",
+            start=date(2025, 3, 2),
+            acknowledged=True,
+        ),
+    ]
+
+
+def test_a_red_flag_starts_on_the_patients_local_day() -> None:
+    # 20:00 UTC on 5 March is 01:30 on 6 March in Kolkata (UTC+05:30).
+    late = Assessment(
+        urgency=Urgency.URGENT,
+        reasons=(
+            Reason(
+                kind=Kind.RED_FLAG,
+                urgency=Urgency.URGENT,
+                code="fever",
+                at=datetime(2025, 3, 5, 20, 0, tzinfo=UTC),
+            ),
+        ),
+        run=None,
+        advice=(),
+        valid_until=None,
+    )
+    assert [f.start for f in fhir_flags(late, zone=ZoneInfo("Asia/Kolkata"))] == [date(2025, 3, 6)]
+    assert [f.start for f in fhir_flags(late, zone=LONDON)] == [date(2025, 3, 5)]
+
+
+def test_the_companion_prompts_export_with_the_rule_codes() -> None:
+    prompts = Assessment(
+        urgency=Urgency.SOON,
+        reasons=tuple(
+            Reason(kind=kind, urgency=Urgency.SOON, first=date(2025, 3, 1), last=date(2025, 3, 8))
+            for kind in (Kind.SEVERE_STREAK, Kind.WORSENING)
+        ),
+        run=None,
+        advice=(),
+        valid_until=None,
+    )
+    flags = fhir_flags(prompts, zone=LONDON)
+    bundle = build_bundle(data=make_data(), flags=flags, generated_at=GENERATED_AT)
+    validate_bundle(bundle)
+    assert [flag["code"] for flag in resources(bundle, "Flag")] == [
+        {
+            "coding": [{"system": TRACKER_RULE_SYSTEM, "code": "severe_streak"}],
+            "text": "Severe pain on three logged days in a row",
+        },
+        {
+            "coding": [{"system": TRACKER_RULE_SYSTEM, "code": "worsening"}],
+            "text": "Pain getting worse",
+        },
+    ]
+    assert {flag["period"]["start"] for flag in resources(bundle, "Flag")} == {"2025-03-01"}
+
+
 # From the database
 
 
+def pin(monkeypatch, moment: datetime) -> None:
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
 @pytest.mark.django_db
-def test_export_data_of_a_real_patient_makes_a_valid_bundle(alice) -> None:
+def test_export_data_of_a_real_patient_makes_a_valid_bundle(alice, bob, monkeypatch) -> None:
     PatientProfile.objects.create(user=alice, year_of_birth=1975)
-    Episode.objects.create(
-        patient=alice,
-        started_at=datetime(2025, 3, 2, 9, tzinfo=UTC),
-        ended_at=datetime(2025, 3, 2, 10, tzinfo=UTC),
+    pin(monkeypatch, datetime(2025, 3, 2, 10, 30, tzinfo=UTC))
+    log_episode(
+        alice,
+        start=datetime(2025, 3, 2, 9, tzinfo=UTC),
+        end=datetime(2025, 3, 2, 10, tzinfo=UTC),
         severity=6,
         notes=NOTES,
     )
-    Episode.objects.create(
-        patient=alice, started_at=datetime(2025, 3, 4, 9, tzinfo=UTC), severity=7
-    )
-    CheckIn.objects.create(patient=alice, day=date(2025, 3, 3), worst_severity=3)
-    Drink.objects.create(patient=alice, day=date(2025, 3, 3), amount_ml=500)
-    Drink.objects.create(patient=alice, day=date(2025, 3, 3), amount_ml=250)
+    pin(monkeypatch, datetime(2025, 3, 3, 20, 0, tzinfo=UTC))
+    check_in(alice, day=date(2025, 3, 3), severity=3)
+    add_drink(alice, day=date(2025, 3, 3), ml=500)
+    add_drink(alice, day=date(2025, 3, 3), ml=250)
+    pin(monkeypatch, datetime(2025, 3, 4, 9, 5, tzinfo=UTC))
+    log_episode(alice, start=datetime(2025, 3, 4, 9, tzinfo=UTC), severity=7)
+    answer_red_flags(alice, "chest_pain")
+    pin(monkeypatch, GENERATED_AT)
 
-    bundle = build_bundle(data=export_data(patient=alice), flags=FLAGS, generated_at=GENERATED_AT)
+    assessment = services.status_for(alice, now=GENERATED_AT).assessment
+    flags = fhir_flags(assessment, zone=alice.zone)
+    bundle = build_bundle(data=export_data(patient=alice), flags=flags, generated_at=GENERATED_AT)
 
     validate_bundle(bundle)
     assert len(pain_observations(bundle)) == 3
     assert [o["valueQuantity"]["value"] for o in fluid_observations(bundle)] == [750]
     assert resources(bundle, "Patient")[0]["birthDate"] == "1975"
+    # The emergency answer, the run from 2 March (an episode, a check-in, then the episode
+    # still going on 20 March: 19 days) and severe pain on three days in a row.
+    exported = [
+        (flag["code"]["coding"][0]["system"], flag["code"]["coding"][0]["code"], flag["period"])
+        for flag in resources(bundle, "Flag")
+    ]
+    assert exported == [
+        (RED_FLAG_SYSTEM, "chest_pain", {"start": "2025-03-04"}),
+        (TRACKER_RULE_SYSTEM, "persistence", {"start": "2025-03-02"}),
+        (TRACKER_RULE_SYSTEM, "severe_streak", {"start": "2025-03-02"}),
+    ]
+    texts = [flag["code"]["text"] for flag in resources(bundle, "Flag")]
+    assert texts[1] == (
+        "Back symptoms for more than two weeks: 19 days, from 2 Mar 2025 to 20 Mar 2025"
+    )
+    assert not any("meta" in flag for flag in resources(bundle, "Flag"))
     text = json.dumps(bundle)
     for private in (alice.username, alice.email, NOTES):
         assert private not in text
+
+    # Once a clinician has seen the run, its flag stays active and is tagged as seen.
+    services.acknowledge_run(clinician=bob, patient=alice, now=GENERATED_AT)
+    assessment = services.status_for(alice, now=GENERATED_AT).assessment
+    seen = build_bundle(
+        data=export_data(patient=alice),
+        flags=fhir_flags(assessment, zone=alice.zone),
+        generated_at=GENERATED_AT,
+    )
+    validate_bundle(seen)
+    persistence = resources(seen, "Flag")[1]
+    assert persistence["code"]["coding"][0]["code"] == "persistence"
+    assert persistence["status"] == "active"
+    assert persistence["meta"]["tag"][0]["code"] == "acknowledged"
