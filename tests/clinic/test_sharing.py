@@ -10,7 +10,8 @@ from clinic.access import approve_clinician, renew_share_code
 from clinic.forms import NO_MATCH
 from clinic.models import CONSENT_VERSION, ClinicianProfile, Share
 from tests.conftest import client_for, make_user
-from tracker.models import Episode
+from tests.factories import log_episode
+from tracker.models import PatientStatus
 
 SHARING = reverse("clinic:sharing")
 
@@ -103,9 +104,7 @@ def test_a_clinician_cannot_share_with_themselves(bob, bob_code):
 
 
 def test_revoking_takes_effect_on_the_next_request(alice, bob, bob_code):
-    Episode.objects.create(
-        patient=alice, started_at=timezone.now() - datetime.timedelta(hours=1), severity=3
-    )
+    log_episode(alice, start=timezone.now() - datetime.timedelta(hours=1), severity=3)
     share(client_for(alice), bob_code)
     record = Share.objects.get()
     detail = reverse("clinic:patient_detail", args=[alice.pk])
@@ -148,3 +147,12 @@ def test_staff_approval_makes_a_clinician_with_a_code(charlie):
     assert charlie.groups.filter(name="Clinicians").exists()
     assert len(profile.share_code) == 8
     assert profile.code_expires_at > timezone.now() + datetime.timedelta(days=29)
+
+
+def test_sharing_gives_the_queue_a_current_status_at_once(alice, bob, bob_code, midday):
+    # A new patient has logged nothing, so has no stored status yet.
+    assert not PatientStatus.objects.filter(patient=alice).exists()
+    share(client_for(alice), bob_code)
+    status = PatientStatus.objects.get(patient=alice)
+    assert status.computed_at == midday
+    assert not status.is_stale(now=midday, time_zone=alice.time_zone)
