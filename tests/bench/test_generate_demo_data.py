@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core.management import CommandError, call_command
-from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db import connection, models
+from django.db.models import Count, F, Max, Min
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +17,11 @@ from accounts.models import User, validate_time_zone
 from accounts.roles import is_clinician
 from bench import demo_data
 from clinic.models import CONSENT_VERSION, ClinicianProfile, Share
-from clinic.queue import active_shares, patient_statuses
-from tracker import rules
+from clinic.queue import queue_page
+from tests.factories import log_episode
+from tracker import dates, rules
+from tracker.assessment import Kind
 from tracker.models import (
-    FUTURE_START_TOLERANCE,
     Acknowledgement,
     CheckIn,
     Drink,
@@ -29,6 +30,7 @@ from tracker.models import (
     EpisodeTrigger,
     HydrationDay,
     PatientProfile,
+    PatientStatus,
     RedFlagAnswer,
     ReliefTried,
 )
@@ -130,6 +132,9 @@ def test_the_heavy_patient_has_an_episode_a_check_in_and_drinks_every_day_for_fi
     first = today - datetime.timedelta(days=demo_data.HEAVY_DAYS - 1)
     every_day = {first + datetime.timedelta(days=n) for n in range(demo_data.HEAVY_DAYS)}
     assert episode_days == every_day
+    assert set(Episode.objects.filter(patient=heavy).values_list("start_day", flat=True)) == (
+        every_day
+    )
     assert set(CheckIn.objects.filter(patient=heavy).values_list("day", flat=True)) == every_day
     assert set(Drink.objects.filter(patient=heavy).values_list("day", flat=True)) == every_day
     assert HydrationDay.objects.filter(patient=heavy, complete=True).count() == len(every_day) - 1
@@ -163,7 +168,7 @@ def test_episodes_keep_every_constraint_and_only_recent_ones_are_still_going(out
     for episode in episodes:
         assert rules.SEVERITY_MIN <= episode.severity <= rules.SEVERITY_MAX
         assert episode.started_at <= now
-        assert episode.started_at <= episode.updated_at + FUTURE_START_TOLERANCE
+        assert episode.started_at <= episode.updated_at + dates.CLOCK_SKEW_TOLERANCE
         assert episode.created_at >= episode.started_at
         if episode.ended_at is None:
             assert now - episode.started_at < datetime.timedelta(days=2)
@@ -178,6 +183,41 @@ def test_episodes_keep_every_constraint_and_only_recent_ones_are_still_going(out
     assert ReliefTried.objects.filter(effect__isnull=False).values("effect").distinct().count() == 4
 
 
+def test_every_entry_is_dated_in_the_patients_zone_as_the_services_would(output) -> None:
+    episodes = Episode.objects.select_related("patient")
+    assert episodes.count() > 20 * PATIENTS
+    for episode in episodes:
+        assert episode.time_zone == episode.patient.time_zone
+        first, last = dates.span_days(episode.started_at, episode.ended_at, episode.patient.zone)
+        assert (episode.start_day, episode.end_day) == (first, last), episode
+    for model in (CheckIn, Drink):
+        assert model.objects.exists()
+        assert not model.objects.exclude(time_zone=F("patient__time_zone")).exists(), model
+
+
+def test_the_data_passes_every_database_constraint(output) -> None:
+    with connection.cursor() as cursor:
+        for model in (Episode, CheckIn, Drink):
+            table = model._meta.db_table
+            in_database = connection.introspection.get_constraints(cursor, table)
+            for constraint in model._meta.constraints:
+                # The database holds the constraint, so the rows were checked as they went in...
+                assert constraint.name in in_database, (table, constraint.name)
+                if isinstance(constraint, models.CheckConstraint):
+                    # ...and no row breaks it, checked again here by the ORM.
+                    broken = model.objects.exclude(constraint.condition)
+                    assert not broken.exists(), constraint.name
+                else:
+                    fields = constraint.fields
+                    repeated = model.objects.values(*fields).annotate(n=Count("pk")).filter(n__gt=1)
+                    assert not repeated.exists(), constraint.name
+    # Every episode has its local dates: NULL end_day only for an episode still going.
+    assert not Episode.objects.filter(time_zone="").exists()
+    assert Episode.objects.filter(end_day__isnull=True).count() == (
+        Episode.objects.filter(ended_at__isnull=True).count()
+    )
+
+
 def test_histories_have_runs_of_symptoms_with_free_and_unlogged_days_between(output) -> None:
     counts = dict.fromkeys(rules.DayStatus, 0)
     for someone in User.objects.filter(username__startswith="demo-patient-"):
@@ -185,11 +225,15 @@ def test_histories_have_runs_of_symptoms_with_free_and_unlogged_days_between(out
         today = timezone.now().astimezone(zone).date()
         since = today - datetime.timedelta(days=200)
         statuses = rules.day_statuses(
-            episodes=Episode.objects.filter(patient=someone).values_list("started_at", "ended_at"),
+            episodes=[
+                rules.EpisodeDays(first, last, severity)
+                for first, last, severity in Episode.objects.filter(patient=someone).values_list(
+                    "start_day", "end_day", "severity"
+                )
+            ],
             checkins=CheckIn.objects.filter(patient=someone, day__gte=since).values_list(
                 "day", "worst_severity"
             ),
-            zone=zone,
             today=today,
             since=since,
         )
@@ -203,8 +247,16 @@ def test_histories_have_runs_of_symptoms_with_free_and_unlogged_days_between(out
 
 def test_the_flagged_patients_are_the_heavy_one_and_every_sixteenth(output) -> None:
     busy = patient(demo_data.BUSY_USERNAME)
-    statuses = patient_statuses(shares=active_shares(clinician=busy), viewer_zone=busy.zone)
-    flagged = {status.patient.username for status in statuses if status.persistence}
+    # The generator writes no statuses: reading the queue computes them.
+    page = queue_page(clinician=busy, now=timezone.now())
+    assert page.paginator.count == PATIENTS + 1
+    statuses = PatientStatus.objects.filter(patient__shares_given__clinician=busy)
+    assert statuses.count() == PATIENTS + 1
+    flagged = {
+        status.patient.username
+        for status in statuses.select_related("patient")
+        if status.assessment.reason(Kind.TWO_WEEK) is not None
+    }
     expected = numbered(range(1, PATIENTS + 1, demo_data.PERSISTENT_EVERY))
     assert flagged == expected | {demo_data.HEAVY_USERNAME}
     # Some runs are already marked as seen, by a clinician the patient shares with.
@@ -265,6 +317,9 @@ def snapshot() -> dict[str, list]:
                 "patient__username",
                 "started_at",
                 "ended_at",
+                "time_zone",
+                "start_day",
+                "end_day",
                 "severity",
                 "activity",
                 "created_at",
@@ -277,10 +332,14 @@ def snapshot() -> dict[str, list]:
             )
         ),
         "checkins": sorted(
-            CheckIn.objects.values_list("patient__username", "day", "worst_severity", "created_at")
+            CheckIn.objects.values_list(
+                "patient__username", "day", "time_zone", "worst_severity", "created_at"
+            )
         ),
         "drinks": sorted(
-            Drink.objects.values_list("patient__username", "day", "amount_ml", "logged_at")
+            Drink.objects.values_list(
+                "patient__username", "day", "time_zone", "amount_ml", "logged_at"
+            )
         ),
         "red_flags": sorted(
             RedFlagAnswer.objects.values_list("patient__username", "code", "answered_at")
@@ -315,9 +374,7 @@ def test_it_refuses_to_run_over_existing_demo_accounts_without_replace(output) -
 
 def test_replace_deletes_the_old_demo_accounts_and_all_their_data(output) -> None:
     alice = User.objects.create_user(username="alice", password="another-password-1")
-    Episode.objects.create(
-        patient=alice, started_at=timezone.now() - datetime.timedelta(hours=2), severity=3
-    )
+    log_episode(alice, start=timezone.now() - datetime.timedelta(hours=2), severity=3)
     generate(patients=5, replace=True)
 
     assert not User.objects.filter(username=demo_data.patient_username(6)).exists()
