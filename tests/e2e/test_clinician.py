@@ -13,7 +13,8 @@ from clinic.access import clinician_profile
 from clinic.models import CONSENT_VERSION, AuditEvent, Share
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import ARTIFACTS, log_in
-from tracker.models import Acknowledgement, Episode, RedFlagAnswer
+from tests.factories import answer_red_flags, log_episode
+from tracker.models import Acknowledgement
 
 # Each journey commits for real, since the live server reads it from its own thread.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,8 +29,8 @@ def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
     alice.first_name, alice.last_name = "Alice", "Moreau"
     alice.save()
     yesterday = timezone.now() - datetime.timedelta(days=1)
-    Episode.objects.create(patient=alice, started_at=yesterday, ended_at=yesterday, severity=5)
-    RedFlagAnswer.objects.create(patient=alice, code="fever")
+    log_episode(alice, start=yesterday, end=yesterday, severity=5)
+    answer_red_flags(alice, "fever")
     # Another patient already shares, with nothing flagged: Alice must come above him.
     calm = make_user("charlie")
     Share.objects.create(patient=calm, clinician=clinician, consent_version=CONSENT_VERSION)
@@ -52,9 +53,13 @@ def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
     queue = doctor.page.get_by_role("table", name=re.compile("most urgent first"))
     first = queue.get_by_role("row").nth(1)
     expect(first.get_by_role("rowheader")).to_have_text("Alice Moreau")
+    expect(first).to_have_class("urgency-urgent")
     expect(first).to_contain_text("Urgent")
     expect(first).to_contain_text("high temperature")
-    expect(queue.get_by_role("row").nth(2).get_by_role("rowheader")).to_have_text("charlie")
+    calm_row = queue.get_by_role("row").nth(2)
+    expect(calm_row.get_by_role("rowheader")).to_have_text("charlie")
+    expect(calm_row).to_have_class("urgency-none")
+    expect(calm_row).to_contain_text("Nothing flagged")
     doctor.check(screenshot="clinician-queue")
     doctor.assert_focus_follows_reading_order()
 

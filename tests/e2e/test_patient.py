@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import log_in
+from tests.factories import log_episode
 from tracker.models import Episode, HydrationDay
 
 # Each journey commits for real, since the live server reads it from its own thread.
@@ -111,7 +112,7 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
 def test_a_patient_logs_drinks_sees_the_chart_and_its_table_and_downloads_their_data(web):
     patient = make_user("alice")
     yesterday = timezone.now() - datetime.timedelta(days=1)
-    Episode.objects.create(patient=patient, started_at=yesterday, ended_at=yesterday, severity=6)
+    log_episode(patient, start=yesterday, end=yesterday, severity=6)
     page = web.page
     log_in(web, "alice", PASSWORD)
 
