@@ -139,6 +139,8 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
         DATABASE_URL=args.database_url,
         DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
         DJANGO_LOG_LEVEL="WARNING",
+        # The episode POST scenario stores thousands of episodes a minute for one patient.
+        PORTAL_EPISODES_PER_HOUR="100000000",
     )
     env.pop("REDIS_URL", None)
     if args.redis:

@@ -28,7 +28,8 @@ def shared_patient_or_404(*, clinician: User, patient_id: int) -> User:
     # Through the patient's primary key, not the patient_id column: only that lookup treats
     # an id beyond the column's range (from the URL) as matching nothing on SQLite too.
     share = (
-        Share.objects.select_related("patient")
+        # The patient's tracker profile too: every patient page reads it.
+        Share.objects.select_related("patient__patient_profile")
         .filter(clinician=clinician, patient__pk=patient_id, revoked_at__isnull=True)
         .first()
     )

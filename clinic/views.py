@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -199,7 +199,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             .order_by("-day"),
             "red_flags": RedFlagAnswer.objects.filter(
                 patient=patient, answered_at__gte=day_start(since, zone)
-            ).prefetch_related("acknowledgements__clinician"),
+            ).prefetch_related(
+                Prefetch(
+                    "acknowledgements",
+                    queryset=Acknowledgement.objects.select_related("clinician"),
+                )
+            ),
             "notes": ClinicianNote.objects.filter(patient=patient).select_related("author"),
             "note_form": NoteForm(),
             "stats_days": max(CHART_PERIODS),

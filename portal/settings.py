@@ -245,6 +245,10 @@ if PORTAL_EMERGENCY_NUMBER not in {"999", "112", "911"}:
 # The non-emergency urgent advice line (111 in England).
 PORTAL_URGENT_NUMBER = env_str("PORTAL_URGENT_NUMBER", "111")
 
+# Entries one patient may log in an hour (tracker.services); the next is refused with a message.
+PORTAL_EPISODES_PER_HOUR = env_int("PORTAL_EPISODES_PER_HOUR", default=120)
+PORTAL_DRINKS_PER_HOUR = env_int("PORTAL_DRINKS_PER_HOUR", default=120)
+
 # Security: safe by default, relaxed only for local development over plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
@@ -40,13 +41,14 @@ from tracker.models import (
     Submission,
 )
 
-# Writes a patient may make in an hour: far above anything a person logs, low enough that a
-# script cannot fill the database or anyone's screen.
-EPISODES_PER_HOUR = 120
-DRINKS_PER_HOUR = 120
+# Writes a patient may make in an hour (settings PORTAL_EPISODES_PER_HOUR and
+# PORTAL_DRINKS_PER_HOUR, 120 each by default): far above anything a person logs, low enough
+# that a script cannot fill the database or anyone's screen.
 HOUR = datetime.timedelta(hours=1)
 # Stale rows are recomputed in batches of this many patients, each batch one transaction.
 REFRESH_BATCH = 200
+# The attribute of a User that holds their status row for the rest of a request.
+STATUS_ON_USER = "_tracker_status"
 
 
 class WriteLimitReached(Exception):
@@ -78,14 +80,21 @@ class EpisodeInput:
 
 
 def _lock(patient_ids: Iterable[int]) -> dict[int, PatientStatus]:
-    """Create any missing status rows and lock them all, in id order so two lockers never
-    deadlock. Inside the caller's transaction."""
+    """Lock the patients' status rows, creating any that are missing, in id order so that two
+    lockers never deadlock. Inside the caller's transaction; one query when the rows exist."""
     ids = sorted(set(patient_ids))
-    PatientStatus.objects.bulk_create(
-        [PatientStatus(patient_id=pk) for pk in ids], ignore_conflicts=True
-    )
-    rows = PatientStatus.objects.select_for_update().filter(patient_id__in=ids).order_by("pk")
-    return {row.patient_id: row for row in rows}
+
+    def locked() -> dict[int, PatientStatus]:
+        rows = PatientStatus.objects.select_for_update().filter(patient_id__in=ids).order_by("pk")
+        return {row.patient_id: row for row in rows}
+
+    rows = locked()
+    if len(rows) < len(ids):
+        PatientStatus.objects.bulk_create(
+            [PatientStatus(patient_id=pk) for pk in ids if pk not in rows], ignore_conflicts=True
+        )
+        rows = locked()
+    return rows
 
 
 def _episode_days(
@@ -196,6 +205,7 @@ def _recompute(
         row.time_zone = patient.time_zone
         if row.last_logged_at is None:
             row.last_logged_at = first_logged.get(patient.pk)
+        setattr(patient, STATUS_ON_USER, row)
     fields = ["urgency", "data", "valid_until", "version", "computed_at", "time_zone"]
     PatientStatus.objects.bulk_update([rows[p.pk] for p in patients], [*fields, "last_logged_at"])
 
@@ -223,11 +233,18 @@ def refresh_stale(patients: Sequence[User], *, now: datetime.datetime) -> None:
 
 
 def status_for(patient: User, *, now: datetime.datetime) -> PatientStatus:
-    """Return the patient's stored status, recomputed first if it is missing or stale."""
-    row = PatientStatus.objects.filter(patient=patient).first()
+    """Return the patient's stored status, recomputed first if it is missing or stale.
+
+    Kept on the user object for the rest of the request: the view and the page's banner both
+    read it. A write in the same request replaces it (_recompute).
+    """
+    row: PatientStatus | None = getattr(patient, STATUS_ON_USER, None)
+    if row is None:
+        row = PatientStatus.objects.filter(patient=patient).first()
     if row is None or row.is_stale(now=now, time_zone=patient.time_zone):
         refresh_stale([patient], now=now)
         row = PatientStatus.objects.get(patient=patient)
+    setattr(patient, STATUS_ON_USER, row)
     return row
 
 
@@ -317,7 +334,7 @@ def record_episode(
     """
     row = _lock_one(patient)
     recent = Episode.objects.filter(patient=patient, created_at__gt=now - HOUR).count()
-    _check_limit(recent, limit=EPISODES_PER_HOUR)
+    _check_limit(recent, limit=settings.PORTAL_EPISODES_PER_HOUR)
     episode = Episode(patient=patient, time_zone=patient.time_zone)
     _set_times(episode, data)
     episode.save()
@@ -431,8 +448,9 @@ def record_checkin(
 
 
 def _touch(patient: User, *, now: datetime.datetime) -> None:
-    _lock_one(patient)
-    PatientStatus.objects.filter(patient=patient).update(last_logged_at=now)
+    row = _lock_one(patient)
+    row.last_logged_at = now
+    row.save(update_fields=["last_logged_at"])
 
 
 @transaction.atomic
@@ -442,7 +460,7 @@ def add_drink(
     """Log a drink on a local day. Raises WriteLimitReached."""
     _touch(patient, now=now)
     recent = Drink.objects.filter(patient=patient, logged_at__gt=now - HOUR).count()
-    _check_limit(recent, limit=DRINKS_PER_HOUR)
+    _check_limit(recent, limit=settings.PORTAL_DRINKS_PER_HOUR)
     return Drink.objects.create(
         patient=patient, day=day, amount_ml=amount_ml, time_zone=patient.time_zone
     )

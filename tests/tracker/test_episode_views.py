@@ -5,6 +5,7 @@ import uuid
 import zoneinfo
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -486,7 +487,7 @@ def test_the_episode_after_the_hours_limit_is_refused_and_nothing_is_stored(
     start = midday - datetime.timedelta(days=1)
     earlier = [
         log_episode(alice, start=start + datetime.timedelta(minutes=n), severity=3).pk
-        for n in range(services.EPISODES_PER_HOUR)
+        for n in range(django_settings.PORTAL_EPISODES_PER_HOUR)
     ]
     data = form_data(triggers=["stress"], notes="The one too many")
 
@@ -494,7 +495,7 @@ def test_the_episode_after_the_hours_limit_is_refused_and_nothing_is_stored(
 
     assert response.status_code == 200
     form = response.context["form"]
-    limit = services.EPISODES_PER_HOUR
+    limit = django_settings.PORTAL_EPISODES_PER_HOUR
     message = (
         f"You have logged {limit} entries in the last hour, which is as many as the tracker "
         "takes in an hour. Nothing more was saved. Please try again later. If you need help "

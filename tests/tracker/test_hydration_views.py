@@ -6,13 +6,14 @@ import uuid
 import zoneinfo
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.factories import add_drink as log_drink
-from tracker import dates, services
+from tracker import dates
 from tracker.models import Drink, HydrationDay, PatientProfile, Submission
 
 AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
@@ -173,7 +174,7 @@ def test_a_bad_amount_is_explained_next_to_it_and_logs_nothing(alice_client, typ
 def test_the_drink_after_the_hours_limit_is_refused_and_nothing_is_stored(
     alice, alice_client, now, monkeypatch
 ):
-    limit = services.DRINKS_PER_HOUR
+    limit = django_settings.PORTAL_DRINKS_PER_HOUR
     earlier = [make_drink(alice, amount=100).pk for _n in range(limit)]
     data = drink_data(amount=250)
     response = alice_client.post(ADD, data)
