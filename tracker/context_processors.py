@@ -16,7 +16,7 @@ def red_flag_banner(request: HttpRequest) -> dict[str, object]:
         return {}
 
     def banner() -> list[tuple[rules.Tier, list[rules.RedFlag]]]:
-        codes = services.status_for(user, now=timezone.now()).assessment.advice
+        codes = services.remembered_status(user, now=timezone.now()).assessment.advice
         # A pregnancy answer was only asked of someone pregnant, so it counts as given.
         tiers = rules.advice_tiers(codes, pregnant=True)
         return [(tier, flags) for tier, flags in tiers if tier >= rules.Tier.URGENT]

@@ -235,17 +235,27 @@ def refresh_stale(patients: Sequence[User], *, now: datetime.datetime) -> None:
 def status_for(patient: User, *, now: datetime.datetime) -> PatientStatus:
     """Return the patient's stored status, recomputed first if it is missing or stale.
 
-    Kept on the user object for the rest of the request: the view and the page's banner both
-    read it. A write in the same request replaces it (_recompute).
+    Also kept on the user object (see remembered_status), and replaced there by a write made
+    through the same object (_recompute).
     """
-    row: PatientStatus | None = getattr(patient, STATUS_ON_USER, None)
-    if row is None:
-        row = PatientStatus.objects.filter(patient=patient).first()
+    row = PatientStatus.objects.filter(patient=patient).first()
     if row is None or row.is_stale(now=now, time_zone=patient.time_zone):
         refresh_stale([patient], now=now)
         row = PatientStatus.objects.get(patient=patient)
     setattr(patient, STATUS_ON_USER, row)
     return row
+
+
+def remembered_status(patient: User, *, now: datetime.datetime) -> PatientStatus:
+    """Return the status this request already read for the patient, or read it.
+
+    For the parts of one page that each need it (a view and the red-flag banner): the user
+    object lives for one request, so what it remembers is never older than the page.
+    """
+    row: PatientStatus | None = getattr(patient, STATUS_ON_USER, None)
+    if row is not None and not row.is_stale(now=now, time_zone=patient.time_zone):
+        return row
+    return status_for(patient, now=now)
 
 
 # Repeated submissions
