@@ -6,7 +6,8 @@ are filled with alice's records. alice shares with bob; her share with rita is r
 clinician she never shared with; erin edits content and is staff; charlie is another patient.
 
 Besides the status and where a redirect goes, every case checks that alice's note never shows to
-anyone but alice (and bob on her patient pages), that nobody else changed her records, and that
+anyone but alice (and bob on her patient pages), that nobody else changed her records or her
+stored status (only bob's requests may have it recomputed, to the same assessment), and that
 nobody but bob on her patient pages wrote to the audit trail, notes or acknowledgements.
 """
 
@@ -41,6 +42,7 @@ from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, ClinicianProfile, Share
 from education.models import Article
 from tests.conftest import client_for, make_article, make_user
+from tests.factories import add_drink, check_in, log_episode
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -48,6 +50,7 @@ from tracker.models import (
     Episode,
     HydrationDay,
     PatientProfile,
+    PatientStatus,
     RedFlagAnswer,
 )
 from tracker.rules import RED_FLAGS_BY_CODE
@@ -341,16 +344,19 @@ def build_world() -> World:
         approve_clinician(user=clinician)
     now = timezone.now()
     day = timezone.localdate() - datetime.timedelta(days=2)
-    episode = Episode.objects.create(
-        patient=alice, started_at=now - datetime.timedelta(days=2), severity=4, notes=SECRET
+    # Logged through the services, like everything she logs: they store her status with it.
+    episode = log_episode(
+        alice,
+        start=now - datetime.timedelta(days=2),
+        severity=4,
+        notes=SECRET,
+        red_flags=[sorted(RED_FLAGS_BY_CODE)[0]],
     )
     # Made now, as her first visit would: a clinician's page would otherwise create it.
     PatientProfile.objects.create(user=alice)
-    drink = Drink.objects.create(patient=alice, day=day, amount_ml=250)
-    CheckIn.objects.create(patient=alice, day=day, worst_severity=4)
-    red_flag = RedFlagAnswer.objects.create(
-        patient=alice, episode=episode, code=sorted(RED_FLAGS_BY_CODE)[0]
-    )
+    drink = add_drink(alice, day=day, ml=250)
+    check_in(alice, day=day, severity=4)
+    red_flag = RedFlagAnswer.objects.get(patient=alice, episode=episode)
     share = Share.objects.create(patient=alice, clinician=bob, consent_version=CONSENT_VERSION)
     Share.objects.create(
         patient=alice, clinician=rita, consent_version=CONSENT_VERSION, revoked_at=now
@@ -584,9 +590,22 @@ def content(response: HttpResponse) -> bytes:
     return body
 
 
-def alices_records(alice: User) -> dict[str, list]:
-    """Return what only alice may change: her records, shares, settings and account."""
+# What a recomputation of a stored status sets even when the assessment comes out the same.
+RECOMPUTED = ("computed_at", "valid_until")
+STATUS_FIELDS = ("urgency", "data", "version", "last_logged_at", "time_zone", *RECOMPUTED)
+
+
+def alices_records(alice: User, *, recompute_allowed: bool = False) -> dict[str, list]:
+    """Return what only alice may change: her records, shares, settings and account, and her
+    stored status.
+
+    Only bob, whom she shares with, may make the portal recompute her status (reading it when
+    time has made it stale, marking a flag as seen); the assessment itself must come out the
+    same. Nobody else's request may write it at all.
+    """
+    fields = [f for f in STATUS_FIELDS if not (recompute_allowed and f in RECOMPUTED)]
     return {
+        "status": list(PatientStatus.objects.filter(patient=alice).values(*fields)),
         "episodes": list(
             Episode.objects.filter(patient=alice)
             .order_by("pk")
@@ -651,7 +670,10 @@ def test_each_persona_gets_what_the_matrix_says(
     get, post = case.rule.outcomes[persona]
     client = client_as(persona, world, handler)
     alice = world.users["alice"]
-    records_before, writes_before = alices_records(alice), clinician_writes()
+    recompute_allowed = persona == "bob"
+    records_before = alices_records(alice, recompute_allowed=recompute_allowed)
+    writes_before = clinician_writes()
+    assert records_before["status"], "alice's logging stored her status"
 
     requests = [("GET", get, lambda: client.get(url))]
     if post is not None:
@@ -682,7 +704,8 @@ def test_each_persona_gets_what_the_matrix_says(
             assert "no-store" in response.get("Cache-Control", ""), f"{where}: may be cached"
 
     if persona != "alice":
-        assert alices_records(alice) == records_before, f"{case.id} as {persona}: changed alice"
+        after = alices_records(alice, recompute_allowed=recompute_allowed)
+        assert after == records_before, f"{case.id} as {persona}: changed alice"
     if not bob_sees_alice:
         assert clinician_writes() == writes_before, f"{case.id} as {persona}: wrote a record"
 

@@ -74,10 +74,17 @@ RELIEF_ARTICLES: dict[str, str] = {
 
 
 def episodes_overlapping(
-    *, patient: User, since: datetime.date | None, until: datetime.date | None
+    *,
+    patient: User,
+    since: datetime.date | None,
+    until: datetime.date | None,
+    today: datetime.date | None = None,
 ) -> QuerySet[Episode]:
     """Return the patient's episodes that cover any of the local days since..until, both
     included, by the dates each episode was recorded with. None leaves that end open.
+
+    An episode still going covers the days from its start up to today (CLINICAL.md 2); given
+    today, a range that starts after it holds none of them.
 
     With both ends set, each branch uses an index on (patient, started_at) or (patient,
     end_day), so only the range's rows are read.
@@ -86,7 +93,10 @@ def episodes_overlapping(
     if until is not None:
         episodes = episodes.filter(start_day__lte=until)
     if since is not None:
-        episodes = episodes.filter(Q(end_day__isnull=True) | Q(end_day__gte=since))
+        if today is not None and since > today:
+            episodes = episodes.filter(end_day__gte=since)
+        else:
+            episodes = episodes.filter(Q(end_day__isnull=True) | Q(end_day__gte=since))
     return episodes
 
 

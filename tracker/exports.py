@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tracker.dashboard import episodes_overlapping
-from tracker.dates import day_start
+from tracker.dates import day_start, local_day
 from tracker.models import (
     CheckIn,
     Drink,
@@ -64,9 +64,11 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _episodes(*, patient: User, since: date | None, until: date | None) -> list[Episode]:
+def _episodes(
+    *, patient: User, since: date | None, until: date | None, today: date
+) -> list[Episode]:
     """Return the patient's episodes overlapping the local days, children prefetched."""
-    episodes = episodes_overlapping(patient=patient, since=since, until=until)
+    episodes = episodes_overlapping(patient=patient, since=since, until=until, today=today)
     return list(
         episodes.order_by("started_at", "id").prefetch_related(
             # Ordered by id so that the export lists them in the order the patient entered them.
@@ -146,7 +148,7 @@ def export_data(
         on_day &= Q(day__lte=until)
 
     profile = PatientProfile.objects.filter(user=patient).first()
-    episodes = _episodes(patient=patient, since=since, until=until)
+    episodes = _episodes(patient=patient, since=since, until=until, today=local_day(now, zone))
     answers = RedFlagAnswer.objects.filter(answered, patient=patient).order_by("answered_at", "id")
     checkins = CheckIn.objects.filter(on_day, patient=patient).order_by("day")
     drinks = Drink.objects.filter(on_day, patient=patient).order_by("day", "logged_at", "id")

@@ -139,8 +139,10 @@ class Episode(models.Model):
                 violation_error_message=_("The end must not be before the start."),
             ),
             models.CheckConstraint(
+                # end_day__isnull=False is needed: a CHECK passes when it is NULL (unknown),
+                # so "end_day >= start_day" alone lets an ended episode lack its last day.
                 condition=Q(ended_at__isnull=True, end_day__isnull=True)
-                | Q(ended_at__isnull=False, end_day__gte=F("start_day")),
+                | Q(ended_at__isnull=False, end_day__isnull=False, end_day__gte=F("start_day")),
                 name="episode_days_match_its_end",
             ),
             models.CheckConstraint(

@@ -198,7 +198,9 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
         if since or until:
-            episodes = episodes_overlapping(patient=request.user, since=since, until=until)
+            episodes = episodes_overlapping(
+                patient=request.user, since=since, until=until, today=local_today(request)
+            )
         if form.cleaned_data["trigger"]:
             episodes = episodes.filter(triggers__code=form.cleaned_data["trigger"])
     episodes = episodes.order_by("-started_at", "-id").prefetch_related(

@@ -1,7 +1,8 @@
 """The records the property tests aim at: alice's, charlie's (never to be touched) and a share.
 
-Everything a page would otherwise create on first visit (alice's tracker profile, bob's share
-code) exists beforehand, so any change a request makes is the request's own.
+Everything a page would otherwise create on first visit (alice's tracker profile and stored
+status, bob's share code and status) exists beforehand, so any change a request makes is the
+request's own. Records are made through tracker.services, as the portal makes them.
 """
 
 import datetime
@@ -14,19 +15,39 @@ from django.utils import timezone
 from accounts.models import User
 from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, Share
+from tests.factories import add_drink, log_episode
+from tracker import services
+from tracker.assessment import assess
 from tracker.dashboard import patient_profile
-from tracker.models import Drink, Episode
+from tracker.models import Episode, PatientStatus
 
 
-def make_episode(patient: User, *, hours_ago: int = 30) -> Episode:
+def make_episode(patient: User, *, hours_ago: int = 30, ongoing: bool = False) -> Episode:
+    """Log an episode that started hours ago and lasted an hour (or is still going)."""
     started = timezone.now() - datetime.timedelta(hours=hours_ago)
-    return Episode.objects.create(
-        patient=patient,
-        started_at=started,
-        ended_at=started + datetime.timedelta(hours=1),
+    return log_episode(
+        patient,
+        start=started,
+        end=None if ongoing else started + datetime.timedelta(hours=1),
         severity=4,
         notes="Lifting boxes.",
     )
+
+
+def store_status(user: User) -> None:
+    """Store the person's current status now, as their first page would."""
+    services.refresh_stale([user], now=timezone.now())
+
+
+def assert_status_matches_log(patient: User) -> None:
+    """Check that the patient's stored status is current and is the assessment of their log."""
+    now = timezone.now()
+    patient = User.objects.get(pk=patient.pk)
+    row = PatientStatus.objects.get(patient=patient)
+    facts = services.load_facts([patient], now=now)[patient.pk]
+    expected = assess(facts, now=now, zone=patient.zone)
+    assert not row.is_stale(now=now, time_zone=patient.time_zone)
+    assert (row.urgency, row.data) == (int(expected.urgency), expected.to_json())
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +79,9 @@ def anonymous_client(handler: ClientHandler) -> Client:
 
 @pytest.fixture
 def patient(alice: User) -> User:
-    """Return alice with her tracker profile already made."""
+    """Return alice with her tracker profile and stored status already made."""
     patient_profile(alice)
+    store_status(alice)
     return alice
 
 
@@ -74,15 +96,17 @@ def others_records(charlie: User) -> dict[str, int]:
     patient_profile(charlie)
     return {
         "episode": make_episode(charlie).pk,
-        "drink": Drink.objects.create(patient=charlie, day=timezone.localdate(), amount_ml=250).pk,
+        "drink": add_drink(charlie, day=timezone.localdate(), ml=250).pk,
     }
 
 
 @pytest.fixture
 def clinician(patient: User, bob: User) -> User:
-    """Return bob, a clinician alice shares her log with, his share code already issued."""
+    """Return bob, a clinician alice shares her log with, his share code and status already
+    made (every signed-in person's pages read their own status, for the red-flag banner)."""
     approve_clinician(user=bob)
     Share.objects.create(patient=patient, clinician=bob, consent_version=CONSENT_VERSION)
+    store_status(bob)
     return bob
 
 

@@ -11,6 +11,8 @@ APPS = ("accounts", "tracker", "clinic", "education")
 IGNORED_FIELDS = {"last_login"}
 
 Snapshot = dict[str, list[tuple]]
+# One row per patient, keyed by the patient's id: the stored assessment every write keeps current.
+STATUS = "tracker.PatientStatus"
 
 
 @functools.cache
@@ -52,9 +54,31 @@ def snapshot() -> Snapshot:
     return tables
 
 
-def changed_tables(before: Snapshot, after: Snapshot) -> set[str]:
-    """Return the labels of the tables whose rows differ between the two snapshots."""
-    return {label for label in before if before[label] != after[label]}
+def changed_tables(
+    before: Snapshot, after: Snapshot, *, own_status_of: int | None = None
+) -> set[str]:
+    """Return the labels of the tables whose rows differ between the two snapshots.
+
+    With `own_status_of` (the id of the person who made the request), a change to that
+    person's own row of tracker.PatientStatus alone is not counted: any page a signed-in
+    person reads may create or refresh their own stored status when it is missing or stale
+    (tracker.services.status_for). Anybody else's status row changing still counts.
+    """
+    changed = {label for label in before if before[label] != after[label]}
+    if own_status_of is not None and STATUS in changed:
+        if _other_rows(before[STATUS], own_status_of) == _other_rows(after[STATUS], own_status_of):
+            changed.discard(STATUS)
+    return changed
+
+
+def _other_rows(rows: list[tuple], pk: int) -> list[tuple]:
+    return [row for row in rows if row[0] != pk]
+
+
+def changed_statuses(before: Snapshot, after: Snapshot) -> set[int]:
+    """Return the ids of the people whose stored status was created, changed or deleted."""
+    old, new = set(before[STATUS]), set(after[STATUS])
+    return {row[0] for row in old ^ new}
 
 
 def new_rows(before: Snapshot, after: Snapshot, label: str) -> list[tuple]:

@@ -3,6 +3,9 @@
 Each example snapshots the project's tables before and after its request. A refused form must
 leave them exactly as they were; an accepted one may change only what it is for, and what it
 wrote must obey the rules the form promises (a day that has come, 1 to 5,000 ml, and so on).
+A patient's write also stores their status (tracker.PatientStatus) in the same transaction:
+only their own row, and it must then be the assessment of their log. A page that is only read
+may refresh the reader's own stale status, nothing else.
 """
 
 import datetime
@@ -18,8 +21,16 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from accounts.models import User
-from tests.properties.conftest import make_episode
-from tests.properties.state import changed_tables, new_rows, rolled_back, snapshot
+from tests.factories import add_drink, answer_red_flags
+from tests.properties.conftest import assert_status_matches_log, make_episode
+from tests.properties.state import (
+    STATUS,
+    changed_statuses,
+    changed_tables,
+    new_rows,
+    rolled_back,
+    snapshot,
+)
 from tests.properties.strategies import (
     any_day,
     day_text,
@@ -36,15 +47,15 @@ from tests.properties.strategies import (
     spoiled,
     text,
 )
-from tracker.dashboard import local_today
+from tracker import dates
 from tracker.forms import EFFECT_CHOICES, DayField, red_flag_choices
 from tracker.models import (
-    FUTURE_START_TOLERANCE,
     CheckIn,
     Drink,
     Episode,
     HydrationDay,
     PatientProfile,
+    PatientStatus,
     RedFlagAnswer,
     Region,
     Relief,
@@ -84,6 +95,16 @@ def iso(day: datetime.date) -> str:
     return day.isoformat()
 
 
+def local_today(zone: ZoneInfo) -> datetime.date:
+    return dates.local_day(timezone.now(), zone)
+
+
+def assert_own_status_stored(patient: User, before: dict, after: dict) -> None:
+    """Check that a patient's write stored their status, and nobody else's."""
+    assert changed_statuses(before, after) == {patient.pk}
+    assert_status_matches_log(patient)
+
+
 def assert_local(location: str) -> None:
     assert location.startswith("/") and not location.startswith("//"), location
 
@@ -120,7 +141,7 @@ def episodes(draw: st.DrawFn) -> dict[str, object]:
 
 
 def assert_episode_obeys_the_form(episode: Episode, data: dict[str, object]) -> None:
-    latest = timezone.now() + FUTURE_START_TOLERANCE
+    latest = timezone.now() + dates.CLOCK_SKEW_TOLERANCE
     assert str(episode.severity) == last(data["severity"])
     assert episode.started_at <= latest
     if episode.ended_at is not None:
@@ -128,6 +149,11 @@ def assert_episode_obeys_the_form(episode: Episode, data: dict[str, object]) -> 
     assert episode.notes == last(data.get("notes", "")).strip()
     assert len(episode.notes) <= 2000 and "\x00" not in episode.notes
     assert len(episode.activity) <= 200 and len(episode.trigger_other) <= 200
+    # Dated in the zone it was recorded in, and the days are those its times cover there.
+    assert episode.time_zone == episode.patient.time_zone
+    assert (episode.start_day, episode.end_day) == dates.span_days(
+        episode.started_at, episode.ended_at, episode.zone
+    )
     triggers = set(episode.triggers.values_list("code", flat=True))
     assert triggers <= set(Trigger.values)
     assert (Trigger.OTHER in triggers) == bool(episode.trigger_other)
@@ -153,11 +179,12 @@ def test_logging_an_episode_saves_a_sound_one_or_nothing(
         assert changed == set()
         return
     assert_local(response["Location"])
-    assert changed <= EPISODE_TABLES
+    assert changed <= EPISODE_TABLES | {STATUS}
     [row] = new_rows(before, after, "tracker.Episode")
     episode = Episode.objects.get(pk=row[0], patient=patient)
     assert_episode_obeys_the_form(episode, data)
     assert Submission.objects.filter(patient=patient, key=last(data["submission_key"])).exists()
+    assert_own_status_stored(patient, before, after)
 
 
 @examples(22)
@@ -178,10 +205,11 @@ def test_changing_an_episode_saves_a_sound_one_or_nothing(
     if response.status_code == 200:
         assert changed == set()
         return
-    assert changed <= EPISODE_TABLES - {"tracker.Submission"}
+    assert changed <= (EPISODE_TABLES - {"tracker.Submission"}) | {STATUS}
     assert {row[0] for row in new_rows(before, after, "tracker.Episode")} <= {episode.pk}
     episode.refresh_from_db()
     assert_episode_obeys_the_form(episode, data)
+    assert_own_status_stored(patient, before, after)
 
 
 # Ids: alice's newest record, charlie's, or anything at all in the path.
@@ -221,7 +249,7 @@ def test_opening_an_episode_by_any_id_changes_nothing(
     event(f"status {response.status_code}")
 
     assert response.status_code == (200 if owns(patient, Episode, segment) else 404)
-    assert changed_tables(before, snapshot()) == set()
+    assert changed_tables(before, snapshot(), own_status_of=patient.pk) == set()
 
 
 @examples(30)
@@ -239,8 +267,7 @@ def test_ending_or_deleting_touches_only_ones_own_episode(
     action: str,
     next_page: object,
 ) -> None:
-    episode = make_episode(patient)
-    Episode.objects.filter(pk=episode.pk).update(ended_at=None)
+    episode = make_episode(patient, ongoing=True)
     segment = resolve_id(choice, own=episode.pk, others=others_records["episode"])
     target = id_in_path(segment) if owns(patient, Episode, segment) else None
     before = snapshot()
@@ -257,7 +284,8 @@ def test_ending_or_deleting_touches_only_ones_own_episode(
         return
     assert response.status_code == 302
     assert_local(response["Location"])
-    assert changed_tables(before, after) <= {"tracker.Episode"}
+    assert changed_tables(before, after) <= {"tracker.Episode", STATUS}
+    assert_own_status_stored(patient, before, after)
     untouched = [row for row in before["tracker.Episode"] if row[0] != target]
     assert [row for row in after["tracker.Episode"] if row[0] != target] == untouched
     if action == "episode_delete":
@@ -265,6 +293,7 @@ def test_ending_or_deleting_touches_only_ones_own_episode(
     else:
         ended = Episode.objects.get(pk=target)
         assert ended.ended_at is not None and ended.ended_at >= ended.started_at
+        assert ended.end_day == dates.span_days(ended.started_at, ended.ended_at, ended.zone)[1]
 
 
 @examples(22)
@@ -296,7 +325,8 @@ def test_filtering_the_history_shows_only_ones_own_episodes(
         response = patient_client.get(url, {"page": page} if page is not None else {})
 
     assert response.status_code == 200
-    assert changed_tables(before, snapshot()) == set()
+    # A filter is a way of reading: it is kept in the session, never in a table.
+    assert changed_tables(before, snapshot(), own_status_of=patient.pk) == set()
     listed = response.context["page"].object_list
     assert all(episode.patient_id == patient.pk for episode in listed)
 
@@ -324,11 +354,13 @@ def test_a_check_in_is_for_a_day_that_has_come_with_a_severity_from_0_to_10(
     if response.status_code == 200:
         assert changed_tables(before, after) == set()
         return
-    assert changed_tables(before, after) <= {"tracker.CheckIn"}
+    assert changed_tables(before, after) <= {"tracker.CheckIn", STATUS}
     [row] = new_rows(before, after, "tracker.CheckIn")
     checkin = CheckIn.objects.get(pk=row[0], patient=patient)
     assert str(checkin.worst_severity) == last(data["worst_severity"])
     assert DayField.first <= checkin.day <= local_today(patient.zone)
+    assert checkin.time_zone == patient.time_zone
+    assert_own_status_stored(patient, before, after)
 
 
 DRINK_FIELDS = {
@@ -345,6 +377,7 @@ def assert_drink_obeys_the_form(drink: Drink, data: dict) -> None:
     assert 1 <= drink.amount_ml <= 5000
     assert drink.amount_ml == int(last(data["amount_ml"]))
     assert DayField.first <= drink.day <= local_today(drink.patient.zone)
+    assert drink.time_zone == drink.patient.time_zone
 
 
 @examples(30)
@@ -365,9 +398,11 @@ def test_a_drink_is_1_to_5000_ml_on_a_day_that_has_come(
         assert changed_tables(before, after) == set()
         return
     assert_local(response["Location"])
-    assert changed_tables(before, after) == {"tracker.Drink", "tracker.Submission"}
+    # The status row records the patient's latest entry, for the order of the clinician's queue.
+    assert changed_tables(before, after) == {"tracker.Drink", "tracker.Submission", STATUS}
     [row] = new_rows(before, after, "tracker.Drink")
     assert_drink_obeys_the_form(Drink.objects.get(pk=row[0], patient=patient), data)
+    assert_own_status_stored(patient, before, after)
 
 
 @examples(30)
@@ -380,7 +415,7 @@ def test_changing_a_drink_keeps_it_sound_and_ones_own(
     choice: str,
     data: dict,
 ) -> None:
-    drink = Drink.objects.create(patient=patient, day=timezone.localdate(), amount_ml=200)
+    drink = add_drink(patient, day=timezone.localdate(), ml=200)
     segment = resolve_id(choice, own=drink.pk, others=others_records["drink"])
     target = id_in_path(segment) if owns(patient, Drink, segment) else None
     before = snapshot()
@@ -397,9 +432,10 @@ def test_changing_a_drink_keeps_it_sound_and_ones_own(
     if response.status_code == 200:
         assert changed_tables(before, after) == set()
         return
-    assert changed_tables(before, after) <= {"tracker.Drink"}
+    assert changed_tables(before, after) <= {"tracker.Drink", STATUS}
     assert {row[0] for row in new_rows(before, after, "tracker.Drink")} <= {target}
     assert_drink_obeys_the_form(Drink.objects.get(pk=target), data)
+    assert_own_status_stored(patient, before, after)
 
 
 @examples(22)
@@ -412,7 +448,7 @@ def test_deleting_a_drink_by_any_id_deletes_only_ones_own(
     choice: str,
     method: str,
 ) -> None:
-    drink = Drink.objects.create(patient=patient, day=timezone.localdate(), amount_ml=200)
+    drink = add_drink(patient, day=timezone.localdate(), ml=200)
     segment = resolve_id(choice, own=drink.pk, others=others_records["drink"])
     target = id_in_path(segment) if owns(patient, Drink, segment) else None
     before = snapshot()
@@ -423,10 +459,12 @@ def test_deleting_a_drink_by_any_id_deletes_only_ones_own(
     after = snapshot()
     if target is None or method == "get":
         assert response.status_code == (404 if target is None else 200)
-        assert changed_tables(before, after) == set()
+        reader = patient.pk if method == "get" else None
+        assert changed_tables(before, after, own_status_of=reader) == set()
         return
     assert response.status_code == 302
-    assert changed_tables(before, after) == {"tracker.Drink"}
+    assert changed_tables(before, after) == {"tracker.Drink", STATUS}
+    assert_own_status_stored(patient, before, after)
     assert [row[0] for row in before["tracker.Drink"] if row not in after["tracker.Drink"]] == [
         target
     ]
@@ -454,7 +492,7 @@ def test_a_drinks_day_in_the_path_is_shown_redirected_or_not_found(
     event(f"status {response.status_code}")
 
     assert response.status_code in (200, 302, 404)
-    assert changed_tables(before, snapshot()) == set()
+    assert changed_tables(before, snapshot(), own_status_of=patient.pk) == set()
 
 
 @examples(37)
@@ -500,11 +538,17 @@ def test_red_flag_answers_are_only_known_questions(
     if response.status_code == 200:
         assert changed == set()
         return
-    assert changed <= {"tracker.RedFlagAnswer", "tracker.Submission"}
+    assert changed <= {"tracker.RedFlagAnswer", "tracker.Submission", STATUS}
     added = [row[0] for row in new_rows(before, after, "tracker.RedFlagAnswer")]
     for answer in RedFlagAnswer.objects.filter(pk__in=added):
         assert answer.patient == patient
         assert answer.code in RED_FLAGS_BY_CODE
+    assert_own_status_stored(patient, before, after)
+    # The advice for each answer is in the stored status at once, for the very next page.
+    advice = PatientStatus.objects.get(patient=patient).assessment.advice
+    assert set(RedFlagAnswer.objects.filter(pk__in=added).values_list("code", flat=True)) <= set(
+        advice
+    )
 
 
 @examples(30)
@@ -594,7 +638,7 @@ def test_patient_pages_ignore_unexpected_parameters(
     event(f"status {response.status_code}")
 
     assert response.status_code == 200
-    assert changed_tables(before, snapshot()) == set()
+    assert changed_tables(before, snapshot(), own_status_of=patient.pk) == set()
 
 
 @examples(10)
@@ -603,12 +647,12 @@ def test_patient_pages_ignore_unexpected_parameters(
 def test_the_advice_page_only_marks_advice_as_shown(
     patient: User, patient_client: Client, query: dict
 ) -> None:
-    RedFlagAnswer.objects.create(patient=patient, code="fever")
+    answer_red_flags(patient, "fever")
     before = snapshot()
 
     response = patient_client.get(reverse("tracker:advice"), query)
     event(f"status {response.status_code}")
 
     assert response.status_code == 200
-    assert changed_tables(before, snapshot()) <= {"tracker.RedFlagAnswer"}
+    assert changed_tables(before, snapshot(), own_status_of=patient.pk) <= {"tracker.RedFlagAnswer"}
     assert not RedFlagAnswer.objects.filter(patient=patient, advice_shown_at=None).exists()

@@ -19,9 +19,9 @@ from accounts.models import User
 from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, Share
 from tests.conftest import make_user
+from tests.factories import log_episode
 from tests.properties.conftest import client_with
 from tracker.exports import FORMULA_STARTS
-from tracker.models import Episode
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,9 @@ def test_no_cell_of_either_csv_download_starts_a_formula(
     # A username may start with @, + or - (signing up allows them): each export gets one.
     patient = make_user(f"{'@+-'[FORMULA_STARTS.index(start) % 3]}mallory")
     formula = '=HYPERLINK("https://evil.example","x")'
-    Episode.objects.create(
-        patient=patient,
-        started_at=timezone.now() - datetime.timedelta(hours=3),
+    log_episode(
+        patient,
+        start=timezone.now() - datetime.timedelta(hours=3),
         severity=5,
         activity=f"{start}SUM(1)",
         # Some spreadsheets trim leading whitespace on import, uncovering what follows it.

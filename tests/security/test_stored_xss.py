@@ -23,9 +23,10 @@ from clinic.access import approve_clinician
 from clinic.models import CONSENT_VERSION, ClinicianNote, Share
 from education.models import Source
 from tests.conftest import make_article
+from tests.factories import answer_red_flags, check_in
 from tests.properties.conftest import client_with
 from tracker.dashboard import patient_profile
-from tracker.models import Acknowledgement, CheckIn, Episode, RedFlagAnswer
+from tracker.models import Acknowledgement, Episode, RedFlagAnswer
 
 MARK = "zqxmark"
 
@@ -248,15 +249,14 @@ def test_names_episode_text_and_notes_are_inert_on_every_page(
     _name(alice_client, alice, text)
     _name(bob_client, bob, text)
     episode = _episode(alice_client, text)
-    answer = RedFlagAnswer.objects.create(patient=alice, code="fever", episode=episode)
+    answer_red_flags(alice, "fever")
+    answer = RedFlagAnswer.objects.get(patient=alice, code="fever")
     note = bob_client.post(reverse("clinic:note_add", args=[alice.pk]), {"text": text})
     assert note.status_code == 302
     # Sixteen days of symptoms raise the two-week flag, whose acknowledgement names bob.
-    today = timezone.now().date()
-    CheckIn.objects.bulk_create(
-        CheckIn(patient=alice, day=today - datetime.timedelta(days=n), worst_severity=3)
-        for n in range(16)
-    )
+    today = timezone.now().astimezone(alice.zone).date()
+    for n in range(16):
+        check_in(alice, day=today - datetime.timedelta(days=n), severity=3)
     for seen in ({"red_flag": answer.pk}, {"run": "current"}):
         response = bob_client.post(reverse("clinic:acknowledge", args=[alice.pk]), seen)
         assert response.status_code == 302

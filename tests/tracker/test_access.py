@@ -11,8 +11,9 @@ from django.conf import settings
 from django.urls import URLPattern, reverse
 
 from tests.conftest import client_for
+from tests.factories import add_drink, log_episode
 from tracker import urls as tracker_urls
-from tracker.models import Drink, Episode
+from tracker.models import Drink, Episode, PatientStatus
 
 # Views that only accept POST answer alice's GET with 405.
 POST_ONLY = {"episode_end", "hydration_complete", "account_delete"}
@@ -23,8 +24,8 @@ DOWNLOADS = {"export_json", "export_csv"}
 @pytest.fixture
 def records(alice) -> dict[str, object]:
     start = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
-    episode = Episode.objects.create(patient=alice, started_at=start, severity=4, notes="alice")
-    drink = Drink.objects.create(patient=alice, day=datetime.date(2026, 1, 5), amount_ml=250)
+    episode = log_episode(alice, start=start, severity=4, notes="alice")
+    drink = add_drink(alice, day=datetime.date(2026, 1, 5), ml=250)
     return {"episode": episode, "drink": drink}
 
 
@@ -64,6 +65,8 @@ def test_anonymous_visitors_are_sent_to_log_in(anonymous, records, pattern) -> N
 def test_another_patient_gets_404_for_alices_ids(charlie, records, pattern) -> None:
     client = client_for(charlie)
     url = url_for(pattern, records)
+    alices_status = list(PatientStatus.objects.filter(patient=records["episode"].patient).values())
+    assert alices_status
     # A POST-only view refuses GET for any id alike, so nothing is revealed.
     assert client.get(url).status_code == (405 if pattern.name in POST_ONLY else 404)
     assert (
@@ -73,6 +76,7 @@ def test_another_patient_gets_404_for_alices_ids(charlie, records, pattern) -> N
     episode, drink = records["episode"], records["drink"]
     assert Episode.objects.filter(pk=episode.pk, severity=4, ended_at=None).exists()
     assert Drink.objects.filter(pk=drink.pk, amount_ml=250).exists()
+    assert list(PatientStatus.objects.filter(patient=episode.patient).values()) == alices_status
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)

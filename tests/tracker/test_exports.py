@@ -12,21 +12,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
+from tests.factories import add_drink, answer_red_flags, check_in, log_episode
+from tracker import services
 from tracker.exports import csv_safe, export_csv_zip, export_data, export_json
 from tracker.models import (
-    CheckIn,
     Drink,
     Effect,
     Episode,
-    EpisodeLocation,
-    EpisodeSpread,
-    EpisodeTrigger,
     HydrationDay,
     PatientProfile,
     RedFlagAnswer,
     Region,
     Relief,
-    ReliefTried,
     Side,
     Spread,
     Trigger,
@@ -48,32 +45,33 @@ def utc(*parts: int) -> datetime:
 
 
 def make_episode(
-    patient: User, *, started_at: datetime, ended_at: datetime | None = None, **fields
+    patient: User, *, started_at: datetime, ended_at: datetime | None = None, **details
 ) -> Episode:
-    values = {"severity": 5}
-    values.update(fields)
-    return Episode.objects.create(
-        patient=patient, started_at=started_at, ended_at=ended_at, **values
-    )
+    """Log an episode as the patient would (through the services), dated in their zone now."""
+    return log_episode(patient, start=started_at, end=ended_at, **details)
 
 
-def make_answer(
-    patient: User, *, code: str, answered_at: datetime, episode: Episode | None = None
-) -> RedFlagAnswer:
-    answer = RedFlagAnswer.objects.create(patient=patient, code=code, episode=episode)
+def set_answered_at(answers, when: datetime) -> None:
     # answered_at is auto_now_add, so a fixed time has to be written afterwards.
+    assert answers.update(answered_at=when) >= 1
+
+
+def make_answer(patient: User, *, code: str, answered_at: datetime) -> RedFlagAnswer:
+    """Answer one red-flag question yes on "Get help now", at a fixed time."""
+    assert answer_red_flags(patient, code) == [code]
+    answer = RedFlagAnswer.objects.filter(patient=patient).latest("id")
     RedFlagAnswer.objects.filter(pk=answer.pk).update(answered_at=answered_at)
     answer.refresh_from_db()
     return answer
 
 
 def make_drink(patient: User, *, day: date, amount_ml: int = 250) -> Drink:
-    return Drink.objects.create(patient=patient, day=day, amount_ml=amount_ml)
+    return add_drink(patient, day=day, ml=amount_ml)
 
 
 def set_zone(user: User, name: str) -> None:
-    user.time_zone = name
-    user.save()
+    """Move the person to another zone, as the profile page does."""
+    services.change_time_zone(user=user, time_zone=name, now=timezone.now())
 
 
 def read_zip(content: bytes) -> dict[str, list[dict[str, str]]]:
@@ -99,13 +97,14 @@ def give_full_record(patient: User, *, marker: str, day: date, amount_ml: int) -
         activity=f"{marker} activity",
         trigger_other=f"{marker} trigger",
         notes=f"{marker} notes",
+        triggers=[Trigger.COLD],
+        relief={Relief.HEAT: Effect.A_BIT_BETTER},
+        locations=[(Region.MID, Side.RIGHT)],
+        spread=[Spread.LEFT_LEG],
+        red_flags=["night_pain"],
     )
-    EpisodeTrigger.objects.create(episode=episode, code=Trigger.COLD)
-    ReliefTried.objects.create(episode=episode, code=Relief.HEAT, effect=Effect.A_BIT_BETTER)
-    EpisodeLocation.objects.create(episode=episode, region=Region.MID, side=Side.RIGHT)
-    EpisodeSpread.objects.create(episode=episode, code=Spread.LEFT_LEG)
-    make_answer(patient, code="night_pain", answered_at=start, episode=episode)
-    CheckIn.objects.create(patient=patient, day=day, worst_severity=4)
+    set_answered_at(RedFlagAnswer.objects.filter(episode=episode), start)
+    check_in(patient, day=day, severity=4)
     make_drink(patient, day=day, amount_ml=amount_ml)
     HydrationDay.objects.create(patient=patient, day=day, complete=True)
     return episode
@@ -160,17 +159,16 @@ def alice_with_everything(alice) -> tuple[User, Episode]:
         activity="Gardening",
         trigger_other="Carrying logs",
         notes="Stiff after lunch",
+        triggers=[Trigger.HEAVY_LIFTING, Trigger.STRESS],
+        relief={Relief.HEAT: Effect.MUCH_BETTER, Relief.COLD: None},
+        locations=[(Region.LOWER, Side.LEFT), (Region.NECK_SHOULDER, Side.BOTH)],
+        spread=[Spread.BUTTOCK],
+        red_flags=["fever"],
     )
-    EpisodeTrigger.objects.create(episode=episode, code=Trigger.HEAVY_LIFTING)
-    EpisodeTrigger.objects.create(episode=episode, code=Trigger.STRESS)
-    ReliefTried.objects.create(episode=episode, code=Relief.HEAT, effect=Effect.MUCH_BETTER)
-    ReliefTried.objects.create(episode=episode, code=Relief.COLD, effect=None)
-    EpisodeLocation.objects.create(episode=episode, region=Region.LOWER, side=Side.LEFT)
-    EpisodeLocation.objects.create(episode=episode, region=Region.NECK_SHOULDER, side=Side.BOTH)
-    EpisodeSpread.objects.create(episode=episode, code=Spread.BUTTOCK)
-    answer = make_answer(alice, code="fever", answered_at=utc(2024, 7, 1, 11, 0), episode=episode)
-    RedFlagAnswer.objects.filter(pk=answer.pk).update(advice_shown_at=utc(2024, 7, 1, 11, 0, 5))
-    CheckIn.objects.create(patient=alice, day=date(2024, 7, 1), worst_severity=6)
+    RedFlagAnswer.objects.filter(episode=episode).update(
+        answered_at=utc(2024, 7, 1, 11, 0), advice_shown_at=utc(2024, 7, 1, 11, 0, 5)
+    )
+    check_in(alice, day=date(2024, 7, 1), severity=6)
     drink = make_drink(alice, day=date(2024, 7, 1), amount_ml=330)
     Drink.objects.filter(pk=drink.pk).update(logged_at=utc(2024, 7, 1, 12, 0))
     HydrationDay.objects.create(patient=alice, day=date(2024, 7, 1), complete=True)
@@ -206,8 +204,11 @@ def test_json_export_has_every_record_type_with_its_values(alice_with_everything
             "id": episode.pk,
             "started_at": "2024-07-01T09:00:00+00:00",
             "ended_at": "2024-07-01T10:30:00+00:00",
+            "time_zone": "Europe/London",
             "started_local": "2024-07-01T10:00:00+01:00",
             "ended_local": "2024-07-01T11:30:00+01:00",
+            "first_day": "2024-07-01",
+            "last_day": "2024-07-01",
             "severity": 6,
             "activity": "Gardening",
             "triggers": ["heavy_lifting", "stress"],
@@ -232,11 +233,14 @@ def test_json_export_has_every_record_type_with_its_values(alice_with_everything
             "episode": episode.pk,
         }
     ]
-    assert data["checkins"] == [{"day": "2024-07-01", "worst_severity": 6}]
+    assert data["checkins"] == [
+        {"day": "2024-07-01", "time_zone": "Europe/London", "worst_severity": 6}
+    ]
     assert data["drinks"] == [
         {
             "id": drink.pk,
             "day": "2024-07-01",
+            "time_zone": "Europe/London",
             "amount_ml": 330,
             "logged_at": "2024-07-01T12:00:00+00:00",
         }
@@ -255,8 +259,11 @@ def test_csv_files_show_labels_and_values(alice_with_everything) -> None:
             "Episode ID": str(episode.pk),
             "Started (UTC)": "2024-07-01T09:00:00+00:00",
             "Ended (UTC)": "2024-07-01T10:30:00+00:00",
+            "Time zone": "Europe/London",
             "Started (local time)": "2024-07-01T10:00:00+01:00",
             "Ended (local time)": "2024-07-01T11:30:00+01:00",
+            "First day": "2024-07-01",
+            "Last day": "2024-07-01",
             "Severity (0 to 10)": "6",
             "What you were doing": "Gardening",
             "Triggers": "Heavy lifting; Stress or anxiety",
@@ -313,7 +320,7 @@ def test_profile_without_a_patient_profile_is_username_and_zone_only(alice) -> N
     assert row["Sex"] == row["Pregnant"] == row["Usual glass (ml)"] == ""
 
 
-def test_local_times_follow_the_patients_zone_across_dst_changes(alice) -> None:
+def test_local_times_follow_the_episodes_zone_across_dst_changes(alice) -> None:
     set_zone(alice, "Europe/London")
     # UK clocks went forward at 01:00 UTC on 31 March 2024 and back at 01:00 UTC on 27 October.
     spring = make_episode(
@@ -331,6 +338,91 @@ def test_local_times_follow_the_patients_zone_across_dst_changes(alice) -> None:
     assert episodes[autumn.pk]["started_local"] == "2024-10-27T01:30:00+01:00"
     assert episodes[autumn.pk]["ended_local"] == "2024-10-27T01:30:00+00:00"
     assert episodes[autumn.pk]["ended_at"] == "2024-10-27T01:30:00+00:00"
+    assert [(e["first_day"], e["last_day"]) for e in episodes.values()] == [
+        ("2024-03-31", "2024-03-31"),
+        ("2024-10-27", "2024-10-27"),
+    ]
+
+
+def test_episodes_carry_their_zone_and_the_local_days_they_cover(alice) -> None:
+    set_zone(alice, "Asia/Kolkata")
+    # 23:30 on 1 July in Kolkata (+05:30) to 00:30 on 3 July: three local days, whatever the
+    # UTC dates (1 and 2 July).
+    across = make_episode(
+        alice, started_at=utc(2024, 7, 1, 18, 0), ended_at=utc(2024, 7, 2, 19, 0), notes="across"
+    )
+    # Ends exactly at local midnight: it does not reach the new day.
+    to_midnight = make_episode(
+        alice, started_at=utc(2024, 7, 9, 17, 30), ended_at=utc(2024, 7, 9, 18, 30)
+    )
+    ongoing = make_episode(alice, started_at=timezone.now() - timedelta(hours=1))
+    today = timezone.now().astimezone(alice.zone).date()
+
+    episodes = {e["id"]: e for e in export_data(patient=alice)["episodes"]}
+    rows = {
+        row["Episode ID"]: row for row in read_zip(export_csv_zip(patient=alice))["episodes.csv"]
+    }
+
+    expected = {
+        across.pk: ("2024-07-01", "2024-07-03"),
+        to_midnight.pk: ("2024-07-09", "2024-07-09"),
+        ongoing.pk: (today.isoformat(), None),
+    }
+    for pk, (first, last) in expected.items():
+        assert episodes[pk]["time_zone"] == "Asia/Kolkata"
+        assert (episodes[pk]["first_day"], episodes[pk]["last_day"]) == (first, last)
+        row = rows[str(pk)]
+        assert (row["Time zone"], row["First day"], row["Last day"]) == (
+            "Asia/Kolkata",
+            first,
+            last or "",
+        )
+    assert episodes[across.pk]["started_local"] == "2024-07-01T23:30:00+05:30"
+    assert episodes[across.pk]["ended_local"] == "2024-07-03T00:30:00+05:30"
+
+
+def test_local_times_stay_in_the_episodes_own_zone_after_the_profile_zone_changed(
+    alice,
+) -> None:
+    set_zone(alice, "America/New_York")
+    # 22:00 on 1 June in New York, which is already 2 June in Tokyo.
+    before = make_episode(
+        alice, started_at=utc(2024, 6, 2, 2, 0), ended_at=utc(2024, 6, 2, 3, 0), notes="before"
+    )
+    check_in(alice, day=date(2024, 6, 1), severity=4)
+    make_drink(alice, day=date(2024, 6, 1))
+    set_zone(alice, "Asia/Tokyo")
+    after = make_episode(
+        alice, started_at=utc(2024, 6, 9, 2, 0), ended_at=utc(2024, 6, 9, 3, 0), notes="after"
+    )
+    check_in(alice, day=date(2024, 6, 9), severity=2)
+
+    data = export_data(patient=alice)
+    episodes = {e["id"]: e for e in data["episodes"]}
+
+    assert data["profile"]["time_zone"] == "Asia/Tokyo"
+    assert episodes[before.pk]["time_zone"] == "America/New_York"
+    assert episodes[before.pk]["started_local"] == "2024-06-01T22:00:00-04:00"
+    assert episodes[before.pk]["ended_local"] == "2024-06-01T23:00:00-04:00"
+    assert (episodes[before.pk]["first_day"], episodes[before.pk]["last_day"]) == (
+        "2024-06-01",
+        "2024-06-01",
+    )
+    assert episodes[after.pk]["time_zone"] == "Asia/Tokyo"
+    assert episodes[after.pk]["started_local"] == "2024-06-09T11:00:00+09:00"
+    assert episodes[after.pk]["first_day"] == "2024-06-09"
+    assert [(c["day"], c["time_zone"]) for c in data["checkins"]] == [
+        ("2024-06-01", "America/New_York"),
+        ("2024-06-09", "Asia/Tokyo"),
+    ]
+    assert [d["time_zone"] for d in data["drinks"]] == ["America/New_York"]
+    [row] = [
+        row
+        for row in read_zip(export_csv_zip(patient=alice))["episodes.csv"]
+        if row["Episode ID"] == str(before.pk)
+    ]
+    assert row["Started (local time)"] == "2024-06-01T22:00:00-04:00"
+    assert row["Time zone"] == "America/New_York"
 
 
 def test_ongoing_episode_has_no_end(alice) -> None:
@@ -342,8 +434,10 @@ def test_ongoing_episode_has_no_end(alice) -> None:
 
     assert episode["ended_at"] is None
     assert episode["ended_local"] is None
+    assert episode["last_day"] is None
     [row] = read_zip(export_csv_zip(patient=alice))["episodes.csv"]
     assert row["Ended (UTC)"] == ""
+    assert row["Last day"] == ""
 
 
 # In New York, 10 to 12 March 2024 runs from 05:00 UTC on the 10th (EST, UTC-5) to 04:00 UTC on
@@ -383,7 +477,7 @@ def test_range_keeps_day_records_of_the_local_days_inclusive(alice) -> None:
     make_episode(alice, started_at=utc(2024, 3, 11, 12, 0), ended_at=utc(2024, 3, 11, 13, 0))
     for day in [date(2024, 3, 9), SINCE, UNTIL, date(2024, 3, 13)]:
         make_drink(alice, day=day)
-        CheckIn.objects.create(patient=alice, day=day, worst_severity=3)
+        check_in(alice, day=day, severity=3)
         HydrationDay.objects.create(patient=alice, day=day, complete=False)
 
     data = export_data(patient=alice, since=SINCE, until=UNTIL)
@@ -526,14 +620,17 @@ def give_many_records(patient: User, *, count: int) -> None:
     start = timezone.now() - timedelta(days=count + 1)
     for n in range(count):
         began = start + timedelta(days=n)
-        episode = make_episode(patient, started_at=began, ended_at=began + timedelta(hours=1))
-        EpisodeTrigger.objects.create(episode=episode, code=Trigger.HEAVY_LIFTING)
-        EpisodeTrigger.objects.create(episode=episode, code=Trigger.STRESS)
-        ReliefTried.objects.create(episode=episode, code=Relief.HEAT, effect=Effect.MUCH_BETTER)
-        EpisodeLocation.objects.create(episode=episode, region=Region.LOWER, side=Side.LEFT)
-        EpisodeSpread.objects.create(episode=episode, code=Spread.BUTTOCK)
-        RedFlagAnswer.objects.create(patient=patient, code="fever", episode=episode)
-        CheckIn.objects.create(patient=patient, day=began.date(), worst_severity=5)
+        make_episode(
+            patient,
+            started_at=began,
+            ended_at=began + timedelta(hours=1),
+            triggers=[Trigger.HEAVY_LIFTING, Trigger.STRESS],
+            relief={Relief.HEAT: Effect.MUCH_BETTER},
+            locations=[(Region.LOWER, Side.LEFT)],
+            spread=[Spread.BUTTOCK],
+            red_flags=["fever"],
+        )
+        check_in(patient, day=began.date(), severity=5)
         make_drink(patient, day=began.date())
         HydrationDay.objects.create(patient=patient, day=began.date(), complete=True)
 

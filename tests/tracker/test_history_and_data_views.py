@@ -9,15 +9,21 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import PASSWORD, client_for
+from tests.factories import add_drink, check_in, log_episode
+from tracker import services
 from tracker.models import (
     CheckIn,
     Drink,
     Episode,
+    EpisodeLocation,
+    EpisodeSpread,
     EpisodeTrigger,
     HydrationDay,
     PatientProfile,
+    PatientStatus,
     RedFlagAnswer,
     Submission,
 )
@@ -27,25 +33,27 @@ HISTORY = reverse("tracker:episode_list")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
+def move(user, zone: str) -> None:
+    services.change_time_zone(user=user, time_zone=zone, now=timezone.now())
+
+
 @pytest.fixture
 def alice_ny(alice):
-    alice.time_zone = "America/New_York"
-    alice.save()
+    move(alice, "America/New_York")
     return alice
 
 
-def episode_at(patient, local: str, *, trigger: str | None = None, notes: str = "") -> Episode:
+def episode_at(patient, local: str, *, trigger: str | None = None, **details) -> Episode:
+    """Log a half-hour episode starting at a New York wall-clock time."""
     start = datetime.datetime.fromisoformat(local).replace(tzinfo=NEW_YORK)
-    episode = Episode.objects.create(
-        patient=patient,
-        started_at=start,
-        ended_at=start + datetime.timedelta(minutes=30),
+    return log_episode(
+        patient,
+        start=start,
+        end=start + datetime.timedelta(minutes=30),
         severity=3,
-        notes=notes,
+        triggers=[trigger] if trigger else [],
+        **details,
     )
-    if trigger:
-        EpisodeTrigger.objects.create(episode=episode, code=trigger)
-    return episode
 
 
 def listed(response) -> list[int]:
@@ -72,12 +80,23 @@ def test_history_filters_by_local_date_range(alice_ny):
     assert listed(client.post(HISTORY, {"until": "2026-03-01"}, follow=True)) == [late.pk]
 
 
+def test_an_episode_still_going_covers_the_days_up_to_today_not_after(alice_ny):
+    # CLINICAL.md 2: an ongoing episode overlaps every day from its start to today.
+    ongoing = log_episode(alice_ny, start=timezone.now() - datetime.timedelta(hours=1))
+    ended = episode_at(alice_ny, "2026-03-01T08:00")
+    today = timezone.now().astimezone(NEW_YORK).date()
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    client = client_for(alice_ny)
+    assert listed(client.post(HISTORY, {"since": today.isoformat()}, follow=True)) == [ongoing.pk]
+    assert listed(client.post(HISTORY, {"since": tomorrow}, follow=True)) == []
+    assert listed(client.post(HISTORY, {"until": tomorrow}, follow=True)) == [ongoing.pk, ended.pk]
+
+
 @pytest.mark.parametrize("zone", ["Asia/Tokyo", "Pacific/Kiritimati", "America/New_York"])
 @pytest.mark.parametrize("params", [{"until": "2026-03-01"}, {"since": "1900-01-01"}])
 def test_an_open_ended_range_works_in_every_zone(alice_ny, zone, params):
     # An open end once became date.min, which overflowed for zones east of UTC.
-    alice_ny.time_zone = zone
-    alice_ny.save()
+    move(alice_ny, zone)
     episode = episode_at(alice_ny, "2026-02-01T08:00")
     response = client_for(alice_ny).post(HISTORY, params, follow=True)
     assert response.status_code == 200
@@ -86,8 +105,7 @@ def test_an_open_ended_range_works_in_every_zone(alice_ny, zone, params):
 
 @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01"])
 def test_an_implausible_date_is_explained_not_a_server_error(alice_ny, day):
-    alice_ny.time_zone = "Asia/Tokyo"
-    alice_ny.save()
+    move(alice_ny, "Asia/Tokyo")
     episode = episode_at(alice_ny, "2026-02-01T08:00")
     response = client_for(alice_ny).post(HISTORY, {"since": day, "until": day}, follow=True)
     assert response.status_code == 200
@@ -173,21 +191,25 @@ def test_a_bad_filter_keeps_what_was_typed_and_the_previous_filter(alice_ny):
 @pytest.mark.parametrize("count", [3, 60])
 def test_history_queries_do_not_grow_with_the_page(alice_ny, count, django_assert_num_queries):
     for n in range(count):
-        episode = episode_at(alice_ny, f"2026-01-01T08:{n % 60:02d}", trigger="cold")
-        episode.locations.create(region="lower", side="left")
-        episode.spread.create(code="buttock")
+        episode_at(
+            alice_ny,
+            f"2026-01-01T08:{n % 60:02d}",
+            trigger="cold",
+            locations=[("lower", "left")],
+            spread=["buttock"],
+        )
+    assert EpisodeLocation.objects.count() == EpisodeSpread.objects.count() == count
     client = client_for(alice_ny)
     # 1 session, 2 user, 3 count, 4 episodes, 5 triggers, 6 locations, 7 spread,
-    # 8 the navigation's clinician check, 9 banner.
+    # 8 the navigation's clinician check, 9 the banner's stored status (fresh: no recompute).
     with django_assert_num_queries(9):
         client.get(HISTORY)
 
 
 def full_record(patient, *, note: str) -> None:
-    episode = episode_at(patient, "2026-02-01T08:00", trigger="cold", notes=note)
-    RedFlagAnswer.objects.create(patient=patient, episode=episode, code="fever")
-    CheckIn.objects.create(patient=patient, day=datetime.date(2026, 2, 1), worst_severity=3)
-    Drink.objects.create(patient=patient, day=datetime.date(2026, 2, 1), amount_ml=330)
+    episode_at(patient, "2026-02-01T08:00", trigger="cold", notes=note, red_flags=["fever"])
+    check_in(patient, day=datetime.date(2026, 2, 1), severity=3)
+    add_drink(patient, day=datetime.date(2026, 2, 1), ml=330)
     HydrationDay.objects.create(patient=patient, day=datetime.date(2026, 2, 1), complete=True)
     PatientProfile.objects.create(user=patient, glass_ml=250)
 
@@ -239,14 +261,25 @@ def test_deleting_the_account_removes_all_health_data_and_logs_out(alice_ny, cha
     full_record(charlie, note="stays")
     client = client_for(alice_ny)
     Submission.objects.create(key=uuid.uuid4(), patient=alice_ny, redirect_to="/")
+    assert PatientStatus.objects.filter(patient=alice_ny).exists()
     response = client.post(reverse("tracker:account_delete"), {"password": PASSWORD})
     assert response["Location"] == reverse("home")
-    models = (Episode, EpisodeTrigger, RedFlagAnswer, CheckIn, Drink, HydrationDay, Submission)
+    models = (
+        Episode,
+        EpisodeTrigger,
+        RedFlagAnswer,
+        CheckIn,
+        Drink,
+        HydrationDay,
+        Submission,
+        PatientStatus,
+    )
     for model in models:
         owner = "episode__patient" if model is EpisodeTrigger else "patient"
         assert not model.objects.filter(**{f"{owner}__username": "alice"}).exists(), model
     assert not PatientProfile.objects.filter(user__username="alice").exists()
     assert Episode.objects.filter(patient=charlie).count() == 1
+    assert PatientStatus.objects.filter(patient=charlie).exists()
     assert client.get(reverse("tracker:dashboard")).status_code == 302
 
 
