@@ -156,17 +156,19 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
     form, since, until = _range(request, patient)
     now = timezone.now()
+    today = dates.local_day(now, patient.zone)
     assessment = services.status_for(patient, now=now).assessment
     summary = build_summary(
         patient=patient,
         profile=patient_profile(patient),
         assessment=assessment,
-        today=dates.local_day(now, patient.zone),
+        today=today,
         days=chart_days(request),
+        for_patient=False,
     )
     zone = patient.zone
     episodes = (
-        episodes_overlapping(patient=patient, since=since, until=until)
+        episodes_overlapping(patient=patient, since=since, until=until, today=today)
         .order_by("-started_at")
         .prefetch_related("triggers", "relief", "locations", "spread")
     )
@@ -270,6 +272,7 @@ def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
         assessment=assessment,
         today=dates.local_day(now, patient.zone),
         days=max(CHART_PERIODS),
+        for_patient=False,
     )
     drink_totals: dict[str, int] = {}
     for drink in data["drinks"]:

@@ -171,8 +171,12 @@ def build_summary(
     assessment: Assessment,
     today: datetime.date,
     days: int,
+    for_patient: bool = True,
 ) -> Summary:
     """Read what the charts and lists show, for the chart period (and the hydration window).
+
+    for_patient=False leaves out what only the patient's own dashboard shows (the episodes
+    still going and the latest ones, and which clinicians saw the run).
 
     At most ten queries whatever the size of the history: episode days, check-ins, drink
     totals, complete days, trigger counts, relief counts, episodes still going, the latest
@@ -226,13 +230,21 @@ def build_summary(
         .order_by("-helped", "-count", "code")
     )
     shown = ("id", "patient_id", "started_at", "ended_at", "severity")
-    still_going = list(
-        Episode.objects.filter(patient=patient, end_day__isnull=True)
-        .only(*shown)
-        .order_by("-started_at", "-id")[:OPEN_EPISODES_SHOWN]
+    still_going = (
+        list(
+            Episode.objects.filter(patient=patient, end_day__isnull=True)
+            .only(*shown)
+            .order_by("-started_at", "-id")[:OPEN_EPISODES_SHOWN]
+        )
+        if for_patient
+        else []
     )
-    recent = list(
-        Episode.objects.filter(patient=patient).only(*shown).order_by("-started_at", "-id")[:5]
+    recent = (
+        list(
+            Episode.objects.filter(patient=patient).only(*shown).order_by("-started_at", "-id")[:5]
+        )
+        if for_patient
+        else []
     )
     slugs = {TRIGGER_ARTICLES[code] for code, _n in trigger_counts} | {
         RELIEF_ARTICLES[code] for code, *_n in relief_counts
@@ -249,7 +261,7 @@ def build_summary(
             .select_related("clinician")
             .order_by("created_at")
         )
-        if run is not None and rules.persistence_flag(run)
+        if for_patient and run is not None and rules.persistence_flag(run)
         else []
     )
 

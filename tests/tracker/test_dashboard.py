@@ -274,9 +274,8 @@ def test_dashboard_queries_do_not_grow_with_history(
     # 4 episode days in the window, 5 check-ins, 6 drink totals, 7 complete days,
     # 8 trigger counts, 9 relief counts, 10 episodes still going, 11 the latest episodes,
     # 12 linked articles, 13 clinicians who saw the run (the two-week flag is raised),
-    # 14 the navigation's clinician check, 15 the red-flag banner's read of the stored status
-    # (the banner reads it again rather than reuse the view's row).
-    with django_assert_num_queries(15):
+    # 14 the navigation's clinician check (the red-flag banner reuses the view's status row).
+    with django_assert_num_queries(14):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     # The window is bounded: five years of history still yields only the window's episodes.
