@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import User
+from clinic.models import Share
 from tracker import presenter, services
 from tracker.assessment import Assessment, Urgency
 from tracker.models import PatientStatus
@@ -32,19 +33,18 @@ class QueueRow:
     last_logged_at: datetime.datetime | None
 
 
-def shared_patients(*, clinician: User, search: str = "") -> QuerySet[User]:
-    """Return the patients who share their log with this clinician now, optionally matching a
-    name or username."""
-    patients = User.objects.filter(
-        shares_given__clinician=clinician, shares_given__revoked_at__isnull=True
+def active_patient_ids(*, clinician: User) -> QuerySet[Share, dict[str, int]]:
+    """Return the ids of the patients who share their log with this clinician now (a subquery
+    on the share index)."""
+    return Share.objects.filter(clinician=clinician, revoked_at__isnull=True).values("patient_id")
+
+
+def _matching(search: str, prefix: str = "") -> Q:
+    return (
+        Q(**{f"{prefix}username__icontains": search})
+        | Q(**{f"{prefix}first_name__icontains": search})
+        | Q(**{f"{prefix}last_name__icontains": search})
     )
-    if search:
-        patients = patients.filter(
-            Q(username__icontains=search)
-            | Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-        )
-    return patients
 
 
 def queue_page(
@@ -56,15 +56,18 @@ def queue_page(
     page_number: str | int | None = 1,
 ) -> Page:
     """Return one page of the clinician's queue, most urgent first, as QueueRows."""
-    patients = shared_patients(clinician=clinician, search=search)
-    services.refresh_stale(services.stale_patients(queryset=patients, now=now), now=now)
-    statuses = (
-        PatientStatus.objects.filter(patient__in=patients)
-        .select_related("patient")
-        .order_by("-urgency", F("last_logged_at").desc(nulls_last=True), "patient_id")
-    )
+    shared = active_patient_ids(clinician=clinician)
+    patients = User.objects.filter(pk__in=shared)
+    statuses = PatientStatus.objects.filter(patient_id__in=shared)
+    if search:
+        patients = patients.filter(_matching(search))
+        statuses = statuses.filter(_matching(search, "patient__"))
     if urgency is not None:
         statuses = statuses.filter(urgency=urgency)
+    services.refresh_stale(services.stale_patients(queryset=patients, now=now), now=now)
+    statuses = statuses.select_related("patient").order_by(
+        "-urgency", F("last_logged_at").desc(nulls_last=True), "patient_id"
+    )
     page = Paginator(statuses, QUEUE_PAGE_SIZE).get_page(page_number)
     zone = clinician.zone
     page.object_list = [row_for(status, viewer_zone=zone) for status in page.object_list]

@@ -305,7 +305,7 @@ def test_a_patient_logging_thousands_of_episodes_changes_nothing_in_the_queues_q
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 15 aims at 12 queries; the view makes 26 (27 with a red-flag answer)",
+    reason="issue 15 aims at 12 queries; the view makes 23 with a red-flag answer",
 )
 def test_the_patient_view_of_two_years_of_history_is_at_most_twelve_queries(alice, bob, bob_client):
     shares_with(alice, bob)
@@ -316,13 +316,12 @@ def test_the_patient_view_of_two_years_of_history_is_at_most_twelve_queries(alic
     with CaptureQueriesContext(connection) as captured:
         assert bob_client.get(url).status_code == 200
     counted = [query["sql"] for query in captured.captured_queries]
-    # Measured: 27 with the red-flag answer. 1 session, 2 the clinician, 3 their roles,
-    # 4 the share (with the patient), 5 the stored status, 6 the patient's profile; the
-    # dashboard's summary: 7 episode days, 8 check-ins, 9 drink totals, 10 complete days,
-    # 11 trigger counts, 12 relief counts, 13 episodes still going, 14 the latest episodes,
-    # 15 the articles, 16 who saw the run; 17 the audit row (INSERT), 18 red-flag answers,
-    # 19 their acknowledgements; the timeline: 20 episodes, 21 triggers, 22 relief,
-    # 23 locations, 24 spread, 25 check-ins, 26 drink totals; 27 the notes.
+    # Measured: 23 with the red-flag answer. 1 session, 2 the clinician, 3 their roles,
+    # 4 the share (with the patient and their profile), 5 the stored status; the summary:
+    # 6 episode days, 7 check-ins, 8 drink totals, 9 complete days, 10 trigger counts,
+    # 11 relief counts, 12 the articles; 13 the audit row (INSERT), 14 red-flag answers,
+    # 15 their acknowledgements with the clinicians; the timeline: 16 episodes, 17 triggers,
+    # 18 relief, 19 locations, 20 spread, 21 check-ins, 22 drink totals; 23 the notes.
     assert len(counted) <= 12, counted
 
 
