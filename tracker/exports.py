@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tracker import presenter, services
+from tracker.assessment import Kind
 from tracker.dashboard import episodes_overlapping
 from tracker.dates import day_start, local_day
 from tracker.models import (
@@ -154,6 +156,7 @@ def export_data(
     drinks = Drink.objects.filter(on_day, patient=patient).order_by("day", "logged_at", "id")
     hydration_days = HydrationDay.objects.filter(on_day, patient=patient).order_by("day")
 
+    assessment = services.status_for(patient, now=now).assessment
     return {
         "format_version": FORMAT_VERSION,
         "exported_at": _utc(now),
@@ -192,6 +195,22 @@ def export_data(
         "hydration_days": [
             {"day": _day(hydration.day), "complete": hydration.complete}
             for hydration in hydration_days
+        ],
+        # What the portal concludes from the log now, whatever the range: the stored
+        # assessment, in the presenter's words.
+        "flags_now": [
+            {
+                "kind": str(reason.kind),
+                "code": reason.code,
+                "urgency": reason.urgency.name.lower(),
+                "text": presenter.fhir_text(reason),
+                "first_day": _day(reason.first),
+                "last_day": _day(reason.last),
+                "answered_at": _utc(reason.at),
+                "answers": reason.count if reason.kind == Kind.RED_FLAG else None,
+                "seen_by_a_clinician": reason.seen,
+            }
+            for reason in assessment.reasons
         ],
     }
 
@@ -362,6 +381,29 @@ def _csv_bytes(table: Table) -> bytes:
     return text.getvalue().encode(CSV_ENCODING)
 
 
+def _flags_table(flags: list[dict[str, Any]]) -> Table:
+    header = [
+        _("Flag"),
+        _("Urgency"),
+        _("First day"),
+        _("Last day"),
+        _("Answered (UTC)"),
+        _("Seen by a clinician"),
+    ]
+    rows: list[Row] = [
+        [
+            flag["text"],
+            flag["urgency"],
+            flag["first_day"],
+            flag["last_day"],
+            flag["answered_at"],
+            _yes_no(flag["seen_by_a_clinician"]),
+        ]
+        for flag in flags
+    ]
+    return header, rows
+
+
 CSV_MEMBERS: tuple[tuple[str, str, Callable[[Any], Table]], ...] = (
     ("episodes.csv", "episodes", _episodes_table),
     ("red_flag_answers.csv", "red_flag_answers", _red_flag_answers_table),
@@ -369,6 +411,7 @@ CSV_MEMBERS: tuple[tuple[str, str, Callable[[Any], Table]], ...] = (
     ("drinks.csv", "drinks", _drinks_table),
     ("hydration_days.csv", "hydration_days", _hydration_days_table),
     ("profile.csv", "profile", _profile_table),
+    ("flags_now.csv", "flags_now", _flags_table),
 )
 
 

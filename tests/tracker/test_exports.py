@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from tests.conftest import PASSWORD, make_user
 from tests.factories import add_drink, answer_red_flags, check_in, log_episode
-from tracker import services
+from tracker import dates, services
 from tracker.exports import csv_safe, export_csv_zip, export_data, export_json
 from tracker.models import (
     Drink,
@@ -37,6 +37,7 @@ CSV_MEMBERS = [
     "drinks.csv",
     "hydration_days.csv",
     "profile.csv",
+    "flags_now.csv",
 ]
 
 
@@ -644,10 +645,31 @@ def test_query_count_does_not_grow_with_records(
     give_many_records(alice, count=count)
 
     # 1 profile, 2 episodes, 3 triggers, 4 relief, 5 locations, 6 spread,
-    # 7 red-flag answers, 8 check-ins, 9 drinks, 10 hydration days
-    with django_assert_num_queries(10):
+    # 7 red-flag answers, 8 check-ins, 9 drinks, 10 hydration days, 11 the stored status
+    with django_assert_num_queries(11):
         export(patient=alice)
 
     data = export_data(patient=alice)
     assert len(data["episodes"]) == count
     assert all(len(episode["triggers"]) == 2 for episode in data["episodes"])
+
+
+def test_the_export_carries_the_flags_the_portal_raises_now(alice) -> None:
+    """The one assessment reaches the patient's own download too, worded by the presenter."""
+    now = timezone.now()
+    today = dates.local_day(now, alice.zone)
+    start = dates.day_start(today - timedelta(days=15), alice.zone) + timedelta(hours=9)
+    log_episode(alice, start=start, severity=5, now=now)
+    answer_red_flags(alice, "fever", now=now)
+    data = export_data(patient=alice)
+    assert [(flag["kind"], flag["code"], flag["urgency"]) for flag in data["flags_now"]] == [
+        ("red_flag", "fever", "urgent"),
+        ("persistence", "", "two_week"),
+    ]
+    two_week = data["flags_now"][1]
+    assert two_week["first_day"] == (today - timedelta(days=15)).isoformat()
+    assert two_week["last_day"] == today.isoformat()
+    assert two_week["text"].startswith("Back symptoms for more than two weeks: 16 days")
+    [fever, persistence] = read_zip(export_csv_zip(patient=alice))["flags_now.csv"]
+    assert fever["Urgency"] == "urgent"
+    assert persistence["Seen by a clinician"] == "No"
