@@ -171,6 +171,9 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
     def __init__(self, *args: object, zone: ZoneInfo, pregnant: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone
+        # The start and end as instants, once clean() has read them.
+        self.started_at: datetime.datetime | None = None
+        self.ended_at: datetime.datetime | None = None
         for region in Region:
             self.fields[f"side_{region.value}"] = forms.ChoiceField(
                 label=region.label,
@@ -242,8 +245,7 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
         if start > latest:
             self.add_error("start_time", _("The start cannot be in the future."))
             return
-        self.instance.started_at = start
-        self.instance.ended_at = None
+        self.started_at, self.ended_at = start, None
         end_date, end_time = data.get("end_date"), data.get("end_time")
         if data.get("still_going"):
             if end_date or end_time:
@@ -280,14 +282,16 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
                 ),
             )
         else:
-            self.instance.ended_at = end
+            self.ended_at = end
 
     def episode_input(self) -> EpisodeInput:
         """Return what the patient entered, for tracker.services to store."""
         data = self.cleaned_data
+        if self.started_at is None:
+            raise ValueError("episode_input() needs a valid form")
         return EpisodeInput(
-            started_at=self.instance.started_at,
-            ended_at=self.instance.ended_at,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
             severity=data["severity"],
             activity=data.get("activity", ""),
             trigger_other=data.get("trigger_other", ""),

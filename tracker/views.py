@@ -7,6 +7,7 @@ the stored assessment current), redirect and say what happened.
 import datetime
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -54,12 +55,26 @@ def local_today(request: HttpRequest) -> datetime.date:
     return dates.local_day(timezone.now(), request.user.zone)
 
 
-def _limit_message(error: services.WriteLimitReached) -> str:
-    return _(
-        "You have logged %(limit)s entries in the last hour, which is as many as the tracker "
-        "takes in an hour. Nothing more was saved. Please try again later. If you need help "
-        "now, use Get help."
-    ) % {"limit": error.limit}
+def _once_within_limit(
+    request: HttpRequest, form: forms.Form, write: Callable[[], str]
+) -> tuple[str, bool] | None:
+    """Run write() once for the form's submission key (see services.once); return where to go
+    and whether it ran, or None with a message on the form when the hourly limit refused it."""
+    try:
+        return services.once(
+            patient=request.user, key=form.cleaned_data["submission_key"], write=write
+        )
+    except services.WriteLimitReached as error:
+        form.add_error(
+            None,
+            _(
+                "You have logged %(limit)s entries in the last hour, which is as many as the "
+                "tracker takes in an hour. Nothing more was saved. Please try again later. If "
+                "you need help now, use Get help."
+            )
+            % {"limit": error.limit},
+        )
+        return None
 
 
 def chart_days(request: HttpRequest) -> int:
@@ -125,13 +140,9 @@ def episode_create(request: HttpRequest) -> HttpResponse:
             )
             return _after_episode(episode, answered)
 
-        try:
-            redirect_to, created = services.once(
-                patient=request.user, key=form.cleaned_data["submission_key"], write=write
-            )
-        except services.WriteLimitReached as error:
-            form.add_error(None, _limit_message(error))
-        else:
+        done = _once_within_limit(request, form, write)
+        if done is not None:
+            redirect_to, created = done
             if created:
                 messages.success(request, _("Your episode is saved."))
             return redirect(redirect_to)
@@ -310,13 +321,9 @@ def drink_add(request: HttpRequest) -> HttpResponse:
                 return reverse("tracker:dashboard")
             return _hydration_url(day, local_today(request))
 
-        try:
-            redirect_to, created = services.once(
-                patient=request.user, key=form.cleaned_data["submission_key"], write=write
-            )
-        except services.WriteLimitReached as error:
-            form.add_error(None, _limit_message(error))
-        else:
+        done = _once_within_limit(request, form, write)
+        if done is not None:
+            redirect_to, created = done
             if created:
                 messages.success(
                     request, _("Added %(ml)s ml.") % {"ml": form.cleaned_data["amount_ml"]}
