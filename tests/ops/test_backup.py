@@ -15,7 +15,8 @@ from django.utils import timezone
 from psycopg import sql
 
 from tests.conftest import make_article, make_user
-from tracker.models import Drink, Episode, EpisodeTrigger, Trigger
+from tests.factories import add_drink, log_episode
+from tracker.models import Trigger
 
 SCRIPTS = Path(settings.BASE_DIR) / "scripts"
 
@@ -84,11 +85,13 @@ def test_a_backup_restored_into_a_fresh_database_has_every_row(
     start = timezone.now() - datetime.timedelta(days=3)
     for patient, episodes in ((alice, 3), (charlie, 1)):
         for number in range(episodes):
-            episode = Episode.objects.create(
-                patient=patient, started_at=start + datetime.timedelta(hours=number), severity=5
+            log_episode(
+                patient,
+                start=start + datetime.timedelta(hours=number),
+                severity=5,
+                triggers=[Trigger.COLD],
             )
-            EpisodeTrigger.objects.create(episode=episode, code=Trigger.COLD)
-    Drink.objects.create(patient=alice, day=start.date(), amount_ml=250)
+    add_drink(alice, day=start.date(), ml=250)
     make_article(slug="stretching", steps=("Lie on your back.", "Bring one knee up."))
     make_article(slug="heat")
     source = url_for(connection.settings_dict["NAME"])
@@ -103,6 +106,8 @@ def test_a_backup_restored_into_a_fresh_database_has_every_row(
     expected = row_counts(source)
     assert expected["portal_user"] == 2
     assert expected["tracker_episode"] == 4
+    assert expected["tracker_episodetrigger"] == 4
+    assert expected["tracker_patientstatus"] == 2
     assert expected["education_article"] == 2
     assert row_counts(empty_database) == expected
 
