@@ -63,7 +63,6 @@ class OpenAnswers:
     code: str
     count: int
     latest_at: datetime.datetime
-    latest_id: int
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,6 @@ class Reason:
     last: datetime.date | None = None
     at: datetime.datetime | None = None
     count: int = 1
-    answer_id: int | None = None
     seen: bool = False
     reaches_back: bool = False
 
@@ -109,7 +107,6 @@ class Reason:
             "last": self.last.isoformat() if self.last else None,
             "at": self.at.isoformat() if self.at else None,
             "count": self.count,
-            "answer_id": self.answer_id,
             "seen": self.seen,
             "reaches_back": self.reaches_back,
         }
@@ -124,7 +121,6 @@ class Reason:
             last=datetime.date.fromisoformat(data["last"]) if data["last"] else None,
             at=datetime.datetime.fromisoformat(data["at"]) if data["at"] else None,
             count=data["count"],
-            answer_id=data["answer_id"],
             seen=data["seen"],
             reaches_back=data["reaches_back"],
         )
@@ -211,7 +207,6 @@ def _red_flag_reasons(open_answers: Iterable[OpenAnswers]) -> list[Reason]:
                 code=answers.code,
                 at=answers.latest_at,
                 count=answers.count,
-                answer_id=answers.latest_id,
             )
         )
     # The most pressing question first; within a tier, in the order they were answered.

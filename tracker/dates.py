@@ -41,16 +41,6 @@ def day_start(day: datetime.date, zone: ZoneInfo) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone).astimezone(UTC)
 
 
-def next_day_start(moment: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
-    """Return the first instant of the local day after the one holding moment."""
-    return day_start(local_day(moment, zone) + datetime.timedelta(days=1), zone)
-
-
-def day_range(day: datetime.date, zone: ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
-    """Return the instants [start, end) of a local day, which may be 23, 24 or 25 hours long."""
-    return day_start(day, zone), day_start(day + datetime.timedelta(days=1), zone)
-
-
 def to_instant(day: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime.datetime:
     """Turn a local date and wall-clock time into a UTC instant.
 

@@ -132,7 +132,7 @@ def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int,
         RedFlagAnswer.objects.filter(patient_id__in=ids)
         .filter(~Exists(Acknowledgement.objects.filter(red_flag=OuterRef("pk"))))
         .values("patient_id", "code")
-        .annotate(count=Count("id"), latest_at=Max("answered_at"), latest_id=Max("id"))
+        .annotate(count=Count("id"), latest_at=Max("answered_at"))
         .order_by()
     ):
         open_answers[row["patient_id"]].append(
@@ -140,7 +140,6 @@ def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int,
                 code=row["code"],
                 count=row["count"],
                 latest_at=row["latest_at"],
-                latest_id=row["latest_id"],
             )
         )
     recent: dict[int, dict[str, datetime.datetime]] = defaultdict(dict)
@@ -288,11 +287,13 @@ def _check_limit(count: int, *, limit: int) -> None:
 
 
 def _answer(*, patient: User, codes: Iterable[str], episode: Episode | None = None) -> list[str]:
-    known = [code for code in dict.fromkeys(codes) if code in rules.RED_FLAGS_BY_CODE]
+    # An unknown code is refused by the database (red_flag_known_code), loudly: a typo here
+    # must not quietly drop an emergency answer.
+    answered = list(dict.fromkeys(codes))
     RedFlagAnswer.objects.bulk_create(
-        RedFlagAnswer(patient=patient, episode=episode, code=code) for code in known
+        RedFlagAnswer(patient=patient, episode=episode, code=code) for code in answered
     )
-    return known
+    return answered
 
 
 def _save_details(episode: Episode, data: EpisodeInput) -> None:

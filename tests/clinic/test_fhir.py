@@ -142,7 +142,6 @@ ASSESSMENT = Assessment(
             urgency=Urgency.EMERGENCY,
             code="chest_pain",
             at=datetime(2025, 3, 5, 8, 16, tzinfo=UTC),
-            answer_id=1,
         ),
         Reason(
             kind=Kind.TWO_WEEK,

@@ -143,8 +143,8 @@ def test_a_seen_two_week_flag_stays_but_no_longer_ranks_as_two_week() -> None:
 # Red flags
 
 
-def answers(code: str, at: datetime.datetime, *, count: int = 1, pk: int = 1) -> OpenAnswers:
-    return OpenAnswers(code=code, count=count, latest_at=at, latest_id=pk)
+def answers(code: str, at: datetime.datetime, *, count: int = 1) -> OpenAnswers:
+    return OpenAnswers(code=code, count=count, latest_at=at)
 
 
 def test_an_emergency_answer_outranks_everything_and_comes_first() -> None:
@@ -153,8 +153,8 @@ def test_an_emergency_answer_outranks_everything_and_comes_first() -> None:
         today=today,
         episodes=sym_days(d(1), d(15)),
         open_answers=[
-            answers("night_pain", noon(d(14)), pk=1),
-            answers("chest_pain", noon(d(15)), pk=2),
+            answers("night_pain", noon(d(14))),
+            answers("chest_pain", noon(d(15))),
         ],
     )
     assert result.urgency == Urgency.EMERGENCY
@@ -180,7 +180,7 @@ def test_each_red_flag_tier_sets_its_urgency(code: str, urgency: Urgency) -> Non
 def test_an_unknown_stored_code_is_skipped_not_fatal() -> None:
     result = run_of(
         today=d(5),
-        open_answers=[answers("retired_code", noon(d(5))), answers("fever", noon(d(5)), pk=2)],
+        open_answers=[answers("retired_code", noon(d(5))), answers("fever", noon(d(5)))],
     )
     assert [reason.code for reason in result.reasons] == ["fever"]
 

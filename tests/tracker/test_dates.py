@@ -60,17 +60,19 @@ def test_local_day_refuses_a_naive_datetime() -> None:
 def test_day_range_is_the_days_real_length(
     zone: str, day: datetime.date, start: datetime.datetime, hours: int
 ) -> None:
-    first, end = dates.day_range(day, ZoneInfo(zone))
+    first = dates.day_start(day, ZoneInfo(zone))
+    end = dates.day_start(day + datetime.timedelta(days=1), ZoneInfo(zone))
     assert first == start
     assert end - first == datetime.timedelta(hours=hours)
     assert dates.local_day(first, ZoneInfo(zone)) == day
     assert dates.local_day(first - datetime.timedelta(microseconds=1), ZoneInfo(zone)) < day
 
 
-def test_next_day_start_after_the_clocks_go_back() -> None:
+def test_the_day_after_the_clocks_go_back_starts_at_midnight_gmt() -> None:
     # 01:30 happens twice on 26 Oct 2025 in London; either way the next day starts at 00:00 GMT.
-    moment = at(2025, 10, 26, 1, 30)
-    assert dates.next_day_start(moment, LONDON) == at(2025, 10, 27)
+    for moment in (at(2025, 10, 26, 0, 30), at(2025, 10, 26, 1, 30)):
+        day = dates.local_day(moment, LONDON) + datetime.timedelta(days=1)
+        assert dates.day_start(day, LONDON) == at(2025, 10, 27)
 
 
 def test_to_instant_refuses_a_time_the_clocks_skipped() -> None:
