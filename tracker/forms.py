@@ -24,7 +24,7 @@ from tracker.models import (
     Spread,
     Trigger,
 )
-from tracker.services import EpisodeInput
+from tracker.services import Details, EpisodeInput
 
 BAND_WORDS = {
     "none": _("no pain"),
@@ -124,35 +124,156 @@ EFFECT_CHOICES = [
     *[(str(value), label) for value, label in Effect.choices],
 ]
 
+ONGOING, ENDED = "ongoing", "ended"
 
-class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
-    """Log or edit one episode, with where it hurt, what set it off and what helped."""
+
+class QuickLogForm(SubmissionKeyForm):
+    """Log an episode in one screen, or change when it was and how bad: start, 0-10, ongoing or
+    ended. Where, triggers, what helped and notes are optional steps after it is saved.
+
+    Only severity must be chosen: the start defaults to now, an episode is ongoing unless the
+    patient says it stopped, and "stopped" with no end time means it stopped now.
+    """
 
     start_date = DayField(label=_("Date it started"))
     start_time = forms.TimeField(label=_("Time it started"), widget=TimeInput)
-    still_going = forms.BooleanField(label=_("It's still going"), required=False)
-    end_date = DayField(label=_("Date it stopped"), required=False)
-    end_time = forms.TimeField(label=_("Time it stopped"), widget=TimeInput, required=False)
     severity = forms.TypedChoiceField(
-        label=_("How bad was it at its worst?"),
-        help_text=_("0 is no pain, 10 is the worst pain you can imagine."),
+        label=_("How bad is it at its worst?"),
         choices=severity_choices,
         coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "severity-choice"}),
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={"required": _("Please choose how bad it is, from 0 to 10.")},
     )
-    spread = forms.MultipleChoiceField(
-        label=_("Did the pain spread?"),
-        choices=Spread.choices,
+    status = forms.ChoiceField(
+        label=_("Is it still going?"),
+        choices=[(ONGOING, _("Still going")), (ENDED, _("It has stopped"))],
+        initial=ONGOING,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={"required": _("Please say whether it is still going.")},
+    )
+    end_date = DayField(label=_("Date it stopped"), required=False)
+    end_time = forms.TimeField(
+        label=_("Time it stopped"),
+        widget=TimeInput,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Pain in both legs counts as yes to the emergency question about both legs."),
+        help_text=_("Leave empty if it stopped just now."),
     )
-    triggers = forms.MultipleChoiceField(
-        label=_("What might have set it off?"),
-        choices=Trigger.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+
+    def __init__(
+        self, *args: object, zone: ZoneInfo, episode: Episode | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.episode = episode
+        # The start and end as instants, once clean() has read them.
+        self.started_at: datetime.datetime | None = None
+        self.ended_at: datetime.datetime | None = None
+        if not self.is_bound:
+            self._set_initial()
+
+    def _set_initial(self) -> None:
+        episode = self.episode
+        if episode is None:
+            now = local_now(self.zone)
+            self.initial.update(start_date=now.date(), start_time=now.time().replace(second=0))
+            return
+        start = episode.started_at.astimezone(self.zone)
+        self.initial.update(
+            start_date=start.date(), start_time=start.time(), severity=episode.severity
+        )
+        if episode.ended_at is None:
+            self.initial["status"] = ONGOING
+        else:
+            end = episode.ended_at.astimezone(self.zone)
+            self.initial.update(status=ENDED, end_date=end.date(), end_time=end.time())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "start_date" not in data or "start_time" not in data or "status" not in data:
+            return data
+        try:
+            start = to_utc(data["start_date"], data["start_time"], self.zone)
+        except ValidationError as error:
+            self.add_error("start_time", error)
+            return data
+        now = timezone.now()
+        latest = now + CLOCK_SKEW_TOLERANCE
+        if start > latest:
+            self.add_error("start_time", _("The start cannot be in the future."))
+            return data
+        end_date, end_time = data.get("end_date"), data.get("end_time")
+        if data["status"] == ONGOING:
+            if end_date or end_time:
+                self.add_error(
+                    "status",
+                    _(
+                        "You gave a time it stopped. Choose “It has stopped”, "
+                        "or clear the time it stopped."
+                    ),
+                )
+                return data
+            self.started_at, self.ended_at = start, None
+            return data
+        self.started_at = start
+        if end_time is None:
+            if end_date is not None:
+                self.add_error("end_time", _("Please give the time it stopped."))
+                return data
+            # "It has stopped" with no time: it stopped now (after a start a little ahead).
+            self.ended_at = max(now, start)
+            return data
+        try:
+            end = to_utc(end_date or local_now(self.zone).date(), end_time, self.zone)
+        except ValidationError as error:
+            self.add_error("end_time", error)
+            return data
+        if end < start:
+            self.add_error("end_time", _("The end must not be before the start."))
+        elif end > latest:
+            self.add_error(
+                "end_time",
+                _("The end cannot be in the future. If it is still going, choose “Still going”."),
+            )
+        else:
+            self.ended_at = end
+        return data
+
+    def episode_input(self) -> EpisodeInput:
+        """Return the new episode as entered, for tracker.services to store."""
+        if self.started_at is None:
+            raise ValueError("episode_input() needs a valid form")
+        return EpisodeInput(
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            severity=self.cleaned_data["severity"],
+        )
+
+
+class DetailsStep(forms.Form):
+    """One optional step of an episode's details, filled in from the episode as it is."""
+
+    title: str = ""
+
+    def __init__(self, *args: object, episode: Episode, pregnant: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+        self.pregnant = pregnant
+        self.setup()
+        if not self.is_bound:
+            self.initial.update(self.current())
+
+    def setup(self) -> None:
+        """Add the fields that depend on the patient."""
+
+    def current(self) -> dict:
+        return {}
+
+    def details(self) -> Details:
+        raise NotImplementedError
+
+
+class SafetyStep(DetailsStep):
+    title = _("A few safety questions")
     red_flags = forms.MultipleChoiceField(
         label=_("Do you have any of these now?"),
         help_text=_(
@@ -162,64 +283,79 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    class Meta:
-        model = Episode
-        fields = ["severity", "activity", "trigger_other", "notes"]
-        labels = {"trigger_other": _("If something else, what?")}
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+    def setup(self) -> None:
+        self.fields["red_flags"].choices = red_flag_choices(pregnant=self.pregnant, short=True)
 
-    def __init__(self, *args: object, zone: ZoneInfo, pregnant: bool, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.zone = zone
-        # The start and end as instants, once clean() has read them.
-        self.started_at: datetime.datetime | None = None
-        self.ended_at: datetime.datetime | None = None
+    def current(self) -> dict:
+        return {"red_flags": [answer.code for answer in self.episode.red_flags.all()]}
+
+    def details(self) -> Details:
+        return Details(red_flags=self.cleaned_data["red_flags"])
+
+
+class WhereStep(DetailsStep):
+    title = _("Where it hurts")
+    spread = forms.MultipleChoiceField(
+        label=_("Does the pain spread?"),
+        choices=Spread.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Pain in both legs counts as yes to the emergency question about both legs."),
+    )
+
+    def setup(self) -> None:
         for region in Region:
             self.fields[f"side_{region.value}"] = forms.ChoiceField(
                 label=region.label,
                 choices=[("", _("Not here")), *Side.choices],
                 required=False,
             )
-        for relief in Relief:
-            self.fields[f"relief_{relief.value}"] = forms.ChoiceField(
-                label=relief.label, choices=EFFECT_CHOICES, required=False
-            )
-        self.fields["red_flags"].choices = red_flag_choices(pregnant=pregnant, short=True)
-        if not self.is_bound:
-            self._set_initial()
-
-    def _set_initial(self) -> None:
-        episode = self.instance
-        if episode.pk is None:
-            now = local_now(self.zone)
-            self.initial.update(start_date=now.date(), start_time=now.time().replace(second=0))
-            return
-        start = episode.started_at.astimezone(self.zone)
-        self.initial.update(start_date=start.date(), start_time=start.time())
-        if episode.ended_at is None:
-            self.initial["still_going"] = True
-        else:
-            end = episode.ended_at.astimezone(self.zone)
-            self.initial.update(end_date=end.date(), end_time=end.time())
-        self.initial["spread"] = [item.code for item in episode.spread.all()]
-        self.initial["triggers"] = [item.code for item in episode.triggers.all()]
-        for location in episode.locations.all():
-            self.initial[f"side_{location.region}"] = location.side
-        for tried in episode.relief.all():
-            effect = "unsure" if tried.effect is None else str(tried.effect)
-            self.initial[f"relief_{tried.code}"] = effect
+        # The sides first, then where it spreads, as a person describes it.
+        self.order_fields([f"side_{region.value}" for region in Region])
 
     @property
     def location_fields(self) -> list[forms.BoundField]:
         return [self[f"side_{region.value}"] for region in Region]
 
-    @property
-    def relief_fields(self) -> list[forms.BoundField]:
-        return [self[f"relief_{relief.value}"] for relief in Relief]
+    def current(self) -> dict:
+        initial: dict = {"spread": [item.code for item in self.episode.spread.all()]}
+        for location in self.episode.locations.all():
+            initial[f"side_{location.region}"] = location.side
+        return initial
+
+    def details(self) -> Details:
+        return Details(
+            locations=[
+                (region.value, self.cleaned_data[f"side_{region.value}"])
+                for region in Region
+                if self.cleaned_data.get(f"side_{region.value}")
+            ],
+            spread=self.cleaned_data["spread"],
+        )
+
+
+class TriggersStep(DetailsStep):
+    title = _("What might have set it off")
+    activity = forms.CharField(label=_("What were you doing?"), max_length=200, required=False)
+    triggers = forms.MultipleChoiceField(
+        label=_("What might have set it off?"),
+        choices=Trigger.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    trigger_other = forms.CharField(
+        label=_("If something else, what?"), max_length=200, required=False
+    )
+
+    def current(self) -> dict:
+        return {
+            "activity": self.episode.activity,
+            "triggers": [item.code for item in self.episode.triggers.all()],
+            "trigger_other": self.episode.trigger_other,
+        }
 
     def clean(self) -> dict:
         data = super().clean()
-        self._clean_times(data)
         triggers = set(data.get("triggers") or [])
         if data.get("trigger_other", "").strip():
             triggers.add(Trigger.OTHER)
@@ -233,91 +369,64 @@ class EpisodeForm(SubmissionKeyForm, forms.ModelForm):
         data["triggers"] = sorted(triggers)
         return data
 
-    def _clean_times(self, data: dict) -> None:
-        if "start_date" not in data or "start_time" not in data:
-            return
-        try:
-            start = to_utc(data["start_date"], data["start_time"], self.zone)
-        except ValidationError as error:
-            self.add_error("start_time", error)
-            return
-        latest = timezone.now() + CLOCK_SKEW_TOLERANCE
-        if start > latest:
-            self.add_error("start_time", _("The start cannot be in the future."))
-            return
-        self.started_at, self.ended_at = start, None
-        end_date, end_time = data.get("end_date"), data.get("end_time")
-        if data.get("still_going"):
-            if end_date or end_time:
-                self.add_error(
-                    "still_going",
-                    _("You ticked “still going” and gave an end. Please clear one of them."),
-                )
-            return
-        if not end_date and not end_time:
-            self.add_error(
-                "end_time",
-                _("Please give the time it stopped, or tick “It's still going”."),
-            )
-            return
-        if end_time is None:
-            self.add_error("end_time", _("Please give the time it stopped."))
-            return
-        if end_date is None:
-            self.add_error("end_date", _("Please give the date it stopped."))
-            return
-        try:
-            end = to_utc(end_date, end_time, self.zone)
-        except ValidationError as error:
-            self.add_error("end_time", error)
-            return
-        if end < start:
-            self.add_error("end_time", _("The end must not be before the start."))
-        elif end > latest:
-            self.add_error(
-                "end_time",
-                _(
-                    "The end cannot be in the future. "
-                    "If it is still going, tick “It's still going”."
-                ),
-            )
-        else:
-            self.ended_at = end
-
-    def episode_input(self) -> EpisodeInput:
-        """Return what the patient entered, for tracker.services to store."""
+    def details(self) -> Details:
         data = self.cleaned_data
-        if self.started_at is None:
-            raise ValueError("episode_input() needs a valid form")
-        return EpisodeInput(
-            started_at=self.started_at,
-            ended_at=self.ended_at,
-            severity=data["severity"],
-            activity=data.get("activity", ""),
-            trigger_other=data.get("trigger_other", ""),
-            notes=data.get("notes", ""),
+        return Details(
+            activity=data["activity"],
             triggers=data["triggers"],
-            spread=data.get("spread") or [],
-            locations=self.locations(),
-            relief=self.relief_effects(),
-            red_flags=data.get("red_flags") or [],
+            trigger_other=data["trigger_other"],
         )
 
-    def relief_effects(self) -> dict[str, int | None]:
-        """Return each relief measure tried, with its effect (None when not sure yet)."""
+
+class ReliefStep(DetailsStep):
+    title = _("What you tried, and did it help?")
+
+    def setup(self) -> None:
+        for relief in Relief:
+            self.fields[f"relief_{relief.value}"] = forms.ChoiceField(
+                label=relief.label, choices=EFFECT_CHOICES, required=False
+            )
+
+    def current(self) -> dict:
+        return {
+            f"relief_{tried.code}": "unsure" if tried.effect is None else str(tried.effect)
+            for tried in self.episode.relief.all()
+        }
+
+    def details(self) -> Details:
         tried: dict[str, int | None] = {}
         for relief in Relief:
             answer = self.cleaned_data.get(f"relief_{relief.value}")
             if answer:
                 tried[relief.value] = None if answer == "unsure" else int(answer)
-        return tried
+        return Details(relief=tried)
 
-    def locations(self) -> list[tuple[str, str]]:
-        return [
-            (region.value, self.cleaned_data[f"side_{region.value}"])
-            for region in Region
-            if self.cleaned_data.get(f"side_{region.value}")
-        ]
+
+class NotesStep(DetailsStep):
+    title = _("Anything else")
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Anything that might help you or your clinician later."),
+    )
+
+    def current(self) -> dict:
+        return {"notes": self.episode.notes}
+
+    def details(self) -> Details:
+        return Details(notes=self.cleaned_data["notes"])
+
+
+# The optional steps after a quick log, in order, by the name in their address.
+DETAIL_STEPS: dict[str, type[DetailsStep]] = {
+    "safety": SafetyStep,
+    "where": WhereStep,
+    "triggers": TriggersStep,
+    "relief": ReliefStep,
+    "notes": NotesStep,
+}
 
 
 class RedFlagForm(SubmissionKeyForm):

@@ -316,9 +316,13 @@ def _save_details(episode: Episode, data: EpisodeInput) -> None:
 def red_flags_for(data: EpisodeInput) -> list[str]:
     """Return the red flags an episode answers: those ticked, and pain spreading to both legs
     (CLINICAL.md 3.4: "both legs asks the emergency questions")."""
-    codes = list(data.red_flags)
-    spread = set(data.spread)
-    if Spread.BOTH_LEGS in spread or {Spread.LEFT_LEG, Spread.RIGHT_LEG} <= spread:
+    return _red_flag_codes(data.red_flags, data.spread)
+
+
+def _red_flag_codes(ticked: Iterable[str], spread: Iterable[str]) -> list[str]:
+    codes = list(ticked)
+    spreads = set(spread)
+    if Spread.BOTH_LEGS in spreads or {Spread.LEFT_LEG, Spread.RIGHT_LEG} <= spreads:
         codes.append("both_legs")
     return list(dict.fromkeys(codes))
 
@@ -356,22 +360,84 @@ def record_episode(
 
 
 @transaction.atomic
-def change_episode(*, episode: Episode, data: EpisodeInput, now: datetime.datetime) -> list[str]:
-    """Change an episode (times read in the zone it was recorded in); return new red flags.
+def change_when(
+    *,
+    episode: Episode,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime | None,
+    severity: int,
+    now: datetime.datetime,
+) -> None:
+    """Change when an episode happened and how bad it was, read in the zone it was recorded in.
 
-    Only answers not already given for this episode are recorded: the earlier ones were
-    advised on when they were given.
+    Its details (where, triggers, what helped, notes, red flags) stay as they are.
+    """
+    row = _lock_one(episode.patient)
+    first, last = dates.span_days(started_at, ended_at, episode.zone)
+    episode.started_at, episode.ended_at, episode.severity = started_at, ended_at, severity
+    episode.start_day, episode.end_day = first, last
+    episode.save()
+    _write_status(episode.patient, now=now, row=row)
+
+
+@dataclass(frozen=True)
+class Details:
+    """One optional step of an episode's details. A part left as None is not changed."""
+
+    locations: Sequence[tuple[str, str]] | None = None
+    spread: Sequence[str] | None = None
+    activity: str | None = None
+    triggers: Sequence[str] | None = None
+    trigger_other: str | None = None
+    relief: Mapping[str, int | None] | None = None
+    notes: str | None = None
+    red_flags: Sequence[str] = ()
+
+
+@transaction.atomic
+def change_details(*, episode: Episode, details: Details, now: datetime.datetime) -> list[str]:
+    """Replace the parts of an episode's details that this step gives; return new red flags.
+
+    Only answers not already given for this episode are recorded: the earlier ones were advised
+    on when they were given. Pain spreading to both legs counts as the both-legs answer.
     """
     patient = episode.patient
     row = _lock_one(patient)
-    _set_times(episode, data)
-    episode.save()
-    for related in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried):
-        related.objects.filter(episode=episode).delete()
-    _save_details(episode, data)
+    fields = []
+    for name in ("activity", "trigger_other", "notes"):
+        value = getattr(details, name)
+        if value is not None:
+            setattr(episode, name, value)
+            fields.append(name)
+    if fields:
+        episode.save(update_fields=[*fields, "updated_at"])
+    if details.locations is not None:
+        EpisodeLocation.objects.filter(episode=episode).delete()
+        EpisodeLocation.objects.bulk_create(
+            EpisodeLocation(episode=episode, region=region, side=side)
+            for region, side in dict.fromkeys(details.locations)
+        )
+    if details.spread is not None:
+        EpisodeSpread.objects.filter(episode=episode).delete()
+        EpisodeSpread.objects.bulk_create(
+            EpisodeSpread(episode=episode, code=code) for code in dict.fromkeys(details.spread)
+        )
+    if details.triggers is not None:
+        EpisodeTrigger.objects.filter(episode=episode).delete()
+        EpisodeTrigger.objects.bulk_create(
+            EpisodeTrigger(episode=episode, code=code) for code in dict.fromkeys(details.triggers)
+        )
+    if details.relief is not None:
+        ReliefTried.objects.filter(episode=episode).delete()
+        ReliefTried.objects.bulk_create(
+            ReliefTried(episode=episode, code=code, effect=effect)
+            for code, effect in details.relief.items()
+        )
+    codes = _red_flag_codes(details.red_flags, details.spread or ())
     earlier = set(episode.red_flags.values_list("code", flat=True))
-    new = [code for code in red_flags_for(data) if code not in earlier]
-    answered = _answer(patient=patient, codes=new, episode=episode)
+    answered = _answer(
+        patient=patient, codes=[code for code in codes if code not in earlier], episode=episode
+    )
     _write_status(patient, now=now, row=row)
     return answered
 

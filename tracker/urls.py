@@ -35,6 +35,7 @@ urlpatterns = [
     path("episodes/new/", views.episode_create, name="episode_create"),
     path("episodes/<int:pk>/", views.episode_detail, name="episode_detail"),
     path("episodes/<int:pk>/edit/", views.episode_edit, name="episode_edit"),
+    path("episodes/<int:pk>/details/<slug:step>/", views.episode_step, name="episode_step"),
     path("episodes/<int:pk>/end/", views.episode_end, name="episode_end"),
     path("episodes/<int:pk>/delete/", views.episode_delete, name="episode_delete"),
     path("check-in/", views.checkin, name="checkin"),

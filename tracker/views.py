@@ -5,17 +5,23 @@ the stored assessment current), redirect and say what happened.
 """
 
 import datetime
+import functools
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Sum
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,11 +38,12 @@ from tracker.dashboard import (
     patient_profile,
 )
 from tracker.forms import (
+    DETAIL_STEPS,
     AccountDeleteForm,
     CheckInForm,
     DrinkForm,
-    EpisodeForm,
     HistoryFilterForm,
+    QuickLogForm,
     RedFlagForm,
     TrackerSettingsForm,
 )
@@ -46,8 +53,42 @@ HISTORY_PAGE_SIZE = 20
 
 
 def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Require a signed-in person and keep their health data out of every cache."""
-    return login_required(never_cache(view))
+    """Require a signed-in person and keep their health data out of every cache.
+
+    A script sending a queued entry (Accept: application/json) is told 401 with where to log
+    in, rather than redirected to a login page it cannot show.
+    """
+    page = login_required(never_cache(view))
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if wants_json(request) and not request.user.is_authenticated:
+            response = JsonResponse({"login": resolve_url(settings.LOGIN_URL)}, status=401)
+            add_never_cache_headers(response)
+            return response
+        return page(request, *args, **kwargs)
+
+    return wrapped
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """True for a script's request (the offline outbox) that asked for a JSON answer."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def form_errors(form: forms.Form, *, status: int = 400) -> JsonResponse:
+    """A form's messages as JSON, by field ("__all__" for the form as a whole)."""
+    errors = {
+        field: [str(message) for message in messages] for field, messages in form.errors.items()
+    }
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def saved(redirect_to: str, *, created: bool) -> JsonResponse:
+    """Tell a script its entry is stored (201), or was already stored under its key (200)."""
+    return JsonResponse(
+        {"saved": True, "repeat": not created, "url": redirect_to}, status=201 if created else 200
+    )
 
 
 def local_today(request: HttpRequest) -> datetime.date:
@@ -114,52 +155,124 @@ def _quick_drink_form(request: HttpRequest, day: datetime.date | None = None) ->
     return DrinkForm(zone=request.user.zone, initial={"day": day or local_today(request)})
 
 
-def _episode_form(request: HttpRequest, instance: Episode | None = None) -> EpisodeForm:
+def _quick_log_form(request: HttpRequest, episode: Episode | None = None) -> QuickLogForm:
     # An episode is read and changed in the zone it was recorded in, so editing it after a
     # move never shifts its dates.
-    return EpisodeForm(
+    return QuickLogForm(
         request.POST or None,
-        instance=instance,
-        zone=instance.zone if instance is not None else request.user.zone,
-        pregnant=patient_profile(request.user).pregnant,
+        episode=episode,
+        zone=episode.zone if episode is not None else request.user.zone,
     )
-
-
-def _after_episode(episode: Episode, answered: list[str]) -> str:
-    return reverse("tracker:advice") if answered else episode.get_absolute_url()
 
 
 @patient_page
 def episode_create(request: HttpRequest) -> HttpResponse:
-    form = _episode_form(request)
-    if request.method == "POST" and form.is_valid():
+    """The quick log: when, how bad, ongoing or ended, Save. The details are optional steps.
 
-        def write() -> str:
-            episode, answered = services.record_episode(
-                patient=request.user, data=form.episode_input(), now=timezone.now()
-            )
-            return _after_episode(episode, answered)
+    Also answers the offline outbox, which sends a queued entry with its own submission key
+    and asks for JSON (see wants_json).
+    """
+    form = _quick_log_form(request)
+    if request.method == "POST":
+        if form.is_valid():
 
-        done = _once_within_limit(request, form, write)
-        if done is not None:
-            redirect_to, created = done
-            if created:
-                messages.success(request, _("Your episode is saved."))
-            return redirect(redirect_to)
-    return render(request, "tracker/episode_form.html", {"form": form, "episode": None})
+            def write() -> str:
+                episode, _answered = services.record_episode(
+                    patient=request.user, data=form.episode_input(), now=timezone.now()
+                )
+                return _step_url(episode, FIRST_STEP)
+
+            done = _once_within_limit(request, form, write)
+            if done is not None:
+                redirect_to, created = done
+                if wants_json(request):
+                    return saved(redirect_to, created=created)
+                if created:
+                    messages.success(request, _("Your episode is saved."))
+                return redirect(redirect_to)
+            if wants_json(request):
+                return form_errors(form, status=429)
+        if wants_json(request):
+            return form_errors(form)
+    return render(request, "tracker/quick_log.html", {"form": form, "episode": None})
 
 
 @patient_page
 def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change when an episode was and how bad; its details are changed step by step."""
     episode = get_object_or_404(Episode, pk=pk, patient=request.user)
-    form = _episode_form(request, instance=episode)
+    form = _quick_log_form(request, episode=episode)
     if request.method == "POST" and form.is_valid():
-        answered = services.change_episode(
-            episode=episode, data=form.episode_input(), now=timezone.now()
+        services.change_when(
+            episode=episode,
+            started_at=form.started_at,
+            ended_at=form.ended_at,
+            severity=form.cleaned_data["severity"],
+            now=timezone.now(),
         )
         messages.success(request, _("Your changes are saved."))
-        return redirect(_after_episode(episode, answered))
-    return render(request, "tracker/episode_form.html", {"form": form, "episode": episode})
+        return redirect(episode)
+    return render(request, "tracker/quick_log.html", {"form": form, "episode": episode})
+
+
+STEP_NAMES = list(DETAIL_STEPS)
+FIRST_STEP = STEP_NAMES[0]
+
+
+def _step_url(episode: Episode, step: str) -> str:
+    return reverse("tracker:episode_step", args=[episode.pk, step])
+
+
+@patient_page
+def episode_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One optional step of an episode's details, saved on its own.
+
+    After a quick log the steps follow one another (?next=1 keeps going); from the episode's page
+    each opens alone and returns there. A yes to a safety question goes to the advice at once.
+    """
+    if step not in DETAIL_STEPS:
+        raise Http404("No such step")
+    episode = get_object_or_404(
+        Episode.objects.prefetch_related("triggers", "spread", "locations", "relief", "red_flags"),
+        pk=pk,
+        patient=request.user,
+    )
+    in_sequence = request.GET.get("from") != "episode"
+    position = STEP_NAMES.index(step)
+    following = STEP_NAMES[position + 1] if position + 1 < len(STEP_NAMES) else None
+    done_url = episode.get_absolute_url()
+    next_url = _step_url(episode, following) if in_sequence and following else done_url
+    form = DETAIL_STEPS[step](
+        request.POST if request.method == "POST" else None,
+        episode=episode,
+        pregnant=patient_profile(request.user).pregnant,
+    )
+    if request.method == "POST":
+        if "skip" in request.POST:
+            return redirect(next_url)
+        if form.is_valid():
+            answered = services.change_details(
+                episode=episode, details=form.details(), now=timezone.now()
+            )
+            if answered:
+                return redirect("tracker:advice")
+            if step != "safety":
+                messages.success(request, _("Saved: %(step)s.") % {"step": form.title})
+            return redirect(next_url if in_sequence else done_url)
+    return render(
+        request,
+        "tracker/episode_step.html",
+        {
+            "form": form,
+            "episode": episode,
+            "step": step,
+            "number": position + 1,
+            "count": len(STEP_NAMES),
+            "in_sequence": in_sequence,
+            "next_url": next_url,
+            "done_url": done_url,
+        },
+    )
 
 
 @patient_page
@@ -303,19 +416,82 @@ def _hydration_url(day: datetime.date, today: datetime.date) -> str:
     return reverse("tracker:hydration_day", kwargs={"day": day})
 
 
+def _drink_answer(
+    request: HttpRequest, *, day: datetime.date, redirect_to: str, drink: Drink | None
+) -> JsonResponse:
+    """Answer a script's quick-add with the day's new total, in the words the dashboard and the
+    day page show it in (the same messages as their templates), so they update in place.
+
+    drink is the one just stored, or None when the submission key was already used (200).
+    """
+    profile = patient_profile(request.user)
+    total = (
+        Drink.objects.filter(patient=request.user, day=day).aggregate(total=Sum("amount_ml"))[
+            "total"
+        ]
+        or 0
+    )
+    target = profile.target_ml
+    numbers = {
+        "total": total,
+        "target": target,
+        "glasses": floatformat(rules.glasses(total, glass_ml=profile.glass_ml), 1),
+    }
+    return JsonResponse(
+        {
+            "saved": True,
+            "repeat": drink is None,
+            "url": redirect_to,
+            "message": (
+                _("Added %(ml)s ml.") % {"ml": drink.amount_ml}
+                if drink is not None
+                else _("That drink was already saved.")
+            ),
+            "day": day.isoformat(),
+            "total_ml": total,
+            "target_ml": target,
+            "reached": target is not None and total >= target,
+            "percent": round(total / target * 100) if target else None,
+            "text": {
+                "dashboard": (
+                    _("%(total)s ml of your %(target)s ml target")
+                    if target
+                    else _("%(total)s ml so far")
+                )
+                % numbers,
+                "day": _("%(total)s ml, about %(glasses)s glasses") % numbers,
+            },
+            "item": (
+                render_to_string("tracker/includes/drink_item.html", {"drink": drink}, request)
+                if drink is not None
+                else None
+            ),
+        },
+        status=201 if drink is not None else 200,
+    )
+
+
 @patient_page
 def drink_add(request: HttpRequest) -> HttpResponse:
-    """Add a drink (quick-add buttons and the custom amount post here)."""
+    """Add a drink (quick-add buttons and the custom amount post here).
+
+    A script's quick-add (Accept: application/json, static/js/drinks.js) is answered with the
+    day's new total instead of a redirect: 201 stored, 200 already stored under that submission
+    key, 400 with the form's messages, 429 over the hourly limit.
+    """
     form = DrinkForm(request.POST or None, zone=request.user.zone)
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["day"]
+        added: list[Drink] = []
 
         def write() -> str:
-            services.add_drink(
-                patient=request.user,
-                day=day,
-                amount_ml=form.cleaned_data["amount_ml"],
-                now=timezone.now(),
+            added.append(
+                services.add_drink(
+                    patient=request.user,
+                    day=day,
+                    amount_ml=form.cleaned_data["amount_ml"],
+                    now=timezone.now(),
+                )
             )
             if request.POST.get("next_page") == "dashboard":
                 return reverse("tracker:dashboard")
@@ -324,11 +500,19 @@ def drink_add(request: HttpRequest) -> HttpResponse:
         done = _once_within_limit(request, form, write)
         if done is not None:
             redirect_to, created = done
+            if wants_json(request):
+                # On a repeat the drink write() made was rolled back with the repeated key.
+                drink = added[-1] if created else None
+                return _drink_answer(request, day=day, redirect_to=redirect_to, drink=drink)
             if created:
                 messages.success(
                     request, _("Added %(ml)s ml.") % {"ml": form.cleaned_data["amount_ml"]}
                 )
             return redirect(redirect_to)
+        if wants_json(request):
+            return form_errors(form, status=429)
+    elif request.method == "POST" and wants_json(request):
+        return form_errors(form)
     return render(request, "tracker/drink_form.html", {"form": form, "drink": None})
 
 
@@ -390,10 +574,14 @@ def red_flag_check(request: HttpRequest) -> HttpResponse:
             )
             return reverse("tracker:advice")
 
-        redirect_to, _created = services.once(
+        redirect_to, created = services.once(
             patient=request.user, key=form.cleaned_data["submission_key"], write=write
         )
+        if wants_json(request):
+            return saved(redirect_to, created=created)
         return redirect(redirect_to)
+    if request.method == "POST" and wants_json(request):
+        return form_errors(form)
     return render(request, "tracker/red_flag_form.html", {"form": form})
 
 

@@ -90,13 +90,11 @@ class StatusMachine(RuleBasedStateMachine):
         elif action == "delete":
             services.delete_episode(episode=episode, now=self.now)
         else:
-            services.change_episode(
+            services.change_when(
                 episode=episode,
-                data=EpisodeInput(
-                    started_at=episode.started_at - datetime.timedelta(days=2),
-                    ended_at=None,
-                    severity=min(10, episode.severity + 3),
-                ),
+                started_at=episode.started_at - datetime.timedelta(days=2),
+                ended_at=None,
+                severity=min(10, episode.severity + 3),
                 now=self.now,
             )
 
