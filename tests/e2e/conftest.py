@@ -306,13 +306,17 @@ document.addEventListener('securitypolicyviolation', (e) => {
 UNAUDITED = re.compile(r"^/(admin/|tracker/your-data/.+\.(json|zip)$)")
 
 
-def _open(chromium, base_url: str, name: str) -> tuple[Browser, object]:
+def _open(chromium, base_url: str, name: str, **options) -> tuple[Browser, object]:
+    # options: Playwright context options on top of these, e.g. a phone's viewport and touch.
     context = chromium.new_context(
-        viewport=DESKTOP,
-        base_url=base_url,
-        accept_downloads=True,
-        locale="en-GB",
-        timezone_id="America/New_York",
+        **{
+            "viewport": DESKTOP,
+            "base_url": base_url,
+            "accept_downloads": True,
+            "locale": "en-GB",
+            "timezone_id": "America/New_York",
+            **options,
+        }
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -348,8 +352,8 @@ def open_browser(chromium, live_server, request) -> Iterator:
     """Open a fresh browser (its own cookies) for each person in a test; all are checked."""
     opened = []
 
-    def open_one() -> Browser:
-        browser, context = _open(chromium, live_server.url, request.node.name)
+    def open_one(**options) -> Browser:
+        browser, context = _open(chromium, live_server.url, request.node.name, **options)
         opened.append((browser, context))
         return browser
 
