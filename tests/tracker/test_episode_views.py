@@ -1,4 +1,8 @@
-"""Logging, changing, ending and deleting episodes, with the red-flag screen and bad input."""
+"""Logging, changing, ending and deleting episodes through the quick log and its optional steps,
+with the safety questions, bad input, the clock, the write limit and moves between time zones.
+
+What the quick log's own screen and its JSON answers do is in test_quick_log.py.
+"""
 
 import datetime
 import uuid
@@ -29,25 +33,50 @@ from tracker.services import EpisodeInput
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
 CREATE = reverse("tracker:episode_create")
+ADVICE = reverse("tracker:advice")
 DASHBOARD = reverse("tracker:dashboard")
 EPISODES = reverse("tracker:episode_list")
 PROFILE = reverse("profile")
 
 
-def form_data(**overrides: object) -> dict:
-    """Return a valid episode post: yesterday 09:30 to 10:15 London time, moderate."""
+def quick_log(**overrides: object) -> dict:
+    """Return a valid quick log: yesterday 09:30 to 10:15 London time, 5, stopped."""
     yesterday = timezone.now().astimezone(LONDON).date() - datetime.timedelta(days=1)
     data = {
         "submission_key": str(uuid.uuid4()),
         "start_date": yesterday.isoformat(),
         "start_time": "09:30",
+        "severity": "5",
+        "status": "ended",
         "end_date": yesterday.isoformat(),
         "end_time": "10:15",
-        "severity": "5",
-        "activity": "Gardening",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def ongoing(**overrides: object) -> dict:
+    """A quick log of an episode still going: no end."""
+    return quick_log(**{"status": "ongoing", "end_date": None, "end_time": None, **overrides})
+
+
+def step_url(episode: Episode, step: str, *, alone: bool = False) -> str:
+    """A detail step: in the sequence after a quick log, or alone from the episode's page."""
+    url = reverse("tracker:episode_step", args=[episode.pk, step])
+    return f"{url}?from=episode" if alone else url
+
+
+def edit_url(episode: Episode) -> str:
+    return reverse("tracker:episode_edit", args=[episode.pk])
+
+
+def log(client, alice, data: dict | None = None) -> Episode:
+    """Save a quick log as the patient does and return the episode it stored."""
+    response = client.post(CREATE, data or quick_log())
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    episode = Episode.objects.filter(patient=alice).latest("created_at")
+    assert response["Location"] == step_url(episode, "safety")
+    return episode
 
 
 @pytest.fixture
@@ -62,23 +91,38 @@ def local_dt(day: str, time: str, zone=LONDON) -> datetime.datetime:
 
 
 def test_logging_an_episode_stores_local_times_as_utc_with_all_details(alice, alice_client):
-    data = form_data(
-        triggers=["heavy_lifting", "stress"],
-        side_lower="left",
-        side_upper="both",
-        spread=["buttock"],
-        relief_heat="2",
-        relief_short_rest="unsure",
-        relief_stretching="-1",
-        notes="Lifted a box.",
-    )
-    response = alice_client.post(CREATE, data)
-    episode = Episode.objects.get(patient=alice)
-    assert response.status_code == 302
-    assert response["Location"] == episode.get_absolute_url()
+    data = quick_log()
+    episode = log(alice_client, alice, data)
     assert episode.started_at == local_dt(data["start_date"], "09:30")
     assert episode.ended_at == local_dt(data["start_date"], "10:15")
     assert episode.severity == 5
+    # Each step, in turn, saves its own part and leads to the next; the last to the episode.
+    steps = [
+        ("safety", {}, "where"),
+        (
+            "where",
+            {"side_lower": "left", "side_upper": "both", "spread": ["buttock"]},
+            "triggers",
+        ),
+        ("triggers", {"triggers": ["heavy_lifting", "stress"], "activity": "Gardening"}, "relief"),
+        (
+            "relief",
+            {"relief_heat": "2", "relief_short_rest": "unsure", "relief_stretching": "-1"},
+            "notes",
+        ),
+        ("notes", {"notes": "Lifted a box."}, None),
+    ]
+    for step, posted, following in steps:
+        response = alice_client.post(step_url(episode, step), posted)
+        assert response.status_code == 302
+        expected = step_url(episode, following) if following else episode.get_absolute_url()
+        assert response["Location"] == expected, step
+    episode.refresh_from_db()
+    assert (episode.started_at, episode.ended_at, episode.severity) == (
+        local_dt(data["start_date"], "09:30"),
+        local_dt(data["start_date"], "10:15"),
+        5,
+    )
     assert episode.activity == "Gardening"
     assert episode.notes == "Lifted a box."
     assert sorted(episode.triggers.values_list("code", flat=True)) == ["heavy_lifting", "stress"]
@@ -95,14 +139,9 @@ def test_logging_an_episode_stores_local_times_as_utc_with_all_details(alice, al
     assert not RedFlagAnswer.objects.exists()
 
 
-def test_still_going_leaves_the_end_empty(alice, alice_client):
-    alice_client.post(CREATE, form_data(still_going="on", end_date=None, end_time=None))
-    assert Episode.objects.get(patient=alice).ended_at is None
-
-
-def test_an_ongoing_episode_ends_in_one_click(alice, alice_client):
-    alice_client.post(CREATE, form_data(still_going="on", end_date=None, end_time=None))
-    episode = Episode.objects.get(patient=alice)
+def test_an_ongoing_episode_has_no_end_and_ends_in_one_click(alice, alice_client):
+    episode = log(alice_client, alice, ongoing())
+    assert episode.ended_at is None
     before = timezone.now()
     response = alice_client.post(reverse("tracker:episode_end", args=[episode.pk]))
     episode.refresh_from_db()
@@ -112,137 +151,198 @@ def test_an_ongoing_episode_ends_in_one_click(alice, alice_client):
 
 def test_a_time_in_the_autumn_clock_change_hour_is_taken_as_the_first(alice, alice_client):
     # 26 Oct 2025, 01:30 happened twice in London; the first was 00:30 UTC.
-    data = form_data(
+    data = quick_log(
         start_date="2025-10-26", start_time="01:30", end_date="2025-10-26", end_time="03:00"
     )
-    alice_client.post(CREATE, data)
-    episode = Episode.objects.get(patient=alice)
+    episode = log(alice_client, alice, data)
     assert episode.started_at == datetime.datetime(2025, 10, 26, 0, 30, tzinfo=datetime.UTC)
     assert episode.ended_at == datetime.datetime(2025, 10, 26, 3, 0, tzinfo=datetime.UTC)
 
 
-def test_a_time_the_spring_clock_change_skipped_is_refused(alice, alice_client):
+@pytest.mark.parametrize(
+    ("times", "field"),
+    [
+        ({"start_time": "01:30", "end_time": "03:00"}, "start_time"),
+        ({"start_time": "00:30", "end_time": "01:15"}, "end_time"),
+    ],
+)
+def test_a_time_the_spring_clock_change_skipped_is_refused(alice_client, times, field):
     # 30 Mar 2025: London went from 01:00 straight to 02:00.
-    data = form_data(
-        start_date="2025-03-30", start_time="01:30", end_date="2025-03-30", end_time="03:00"
-    )
+    data = quick_log(start_date="2025-03-30", end_date="2025-03-30", **times)
     response = alice_client.post(CREATE, data)
     assert response.status_code == 200
-    assert "did not happen on that day" in response.context["form"].errors["start_time"][0]
+    assert "did not happen on that day" in response.context["form"].errors[field][0]
     assert not Episode.objects.exists()
 
 
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"end_time": "09:00"}, "end_time", "The end must not be before the start."),
-        ({"severity": "11"}, "severity", "Select a valid choice"),
-        ({"severity": "-1"}, "severity", "Select a valid choice"),
-        ({"severity": None}, "severity", "This field is required"),
-        ({"triggers": ["heavy_lifting", "made_up"]}, "triggers", "Select a valid choice"),
-        ({"triggers": ["other"]}, "trigger_other", "Please say what else"),
-        (
-            {"triggers": ["none_identified", "stress"]},
-            "triggers",
-            "None that I can think of",
-        ),
-        ({"start_date": "2025-02-30"}, "start_date", "Enter a valid date"),
+        # The rest of the first screen's bad input is in test_quick_log.py.
         ({"start_date": "0001-01-01"}, "start_date", "between 1900 and 2100"),
         ({"end_date": "2101-01-01"}, "end_date", "between 1900 and 2100"),
-        ({"start_time": "25:00"}, "start_time", "Enter a valid time"),
-        ({"end_date": None, "end_time": None}, "end_time", "tick “It's still going”"),
-        ({"still_going": "on"}, "still_going", "Please clear one of them"),
-        ({"side_lower": "middle"}, "side_lower", "Select a valid choice"),
-        ({"relief_heat": "3"}, "relief_heat", "Select a valid choice"),
-        ({"red_flags": ["weight_loss"]}, "red_flags", "Select a valid choice"),
-        ({"notes": "x" * 2001}, "notes", "at most 2000 characters"),
+        ({"end_date": "2025-02-30"}, "end_date", "Enter a valid date"),
+        ({"end_time": "24:00"}, "end_time", "Enter a valid time"),
     ],
 )
-def test_bad_input_is_explained_next_to_the_field_and_saves_nothing(
-    alice, alice_client, overrides, field, message
+def test_bad_input_on_the_first_screen_is_explained_next_to_the_field_and_saves_nothing(
+    alice_client, overrides, field, message
 ):
-    data = form_data(**{"notes": "Keep this text", **overrides})
+    data = quick_log(**overrides)
     response = alice_client.post(CREATE, data)
     assert response.status_code == 200
     form = response.context["form"]
     assert message in " ".join(form.errors[field])
     # What was typed comes back in the form.
-    assert form["notes"].value() == data["notes"]
+    for name in ("start_date", "start_time", "end_date", "end_time", "severity", "status"):
+        assert form[name].value() == data[name]
     assert b"Please check the form" in response.content
     assert not Episode.objects.exists()
-    assert not EpisodeTrigger.objects.exists()
+    assert not Submission.objects.exists()
 
 
-def test_a_start_in_the_future_is_refused(alice, alice_client):
+@pytest.mark.parametrize(
+    ("step", "posted", "field", "message", "kept"),
+    [
+        (
+            "triggers",
+            {"triggers": ["heavy_lifting", "made_up"], "activity": "Keep this text"},
+            "triggers",
+            "Select a valid choice",
+            "activity",
+        ),
+        (
+            "triggers",
+            {"triggers": ["none_identified", "stress"], "activity": "Keep this text"},
+            "triggers",
+            "None that I can think of",
+            "activity",
+        ),
+        (
+            "where",
+            {"side_lower": "middle", "side_upper": "left", "spread": ["buttock"]},
+            "side_lower",
+            "Select a valid choice",
+            "side_upper",
+        ),
+        (
+            "relief",
+            {"relief_heat": "3", "relief_cold": "1"},
+            "relief_heat",
+            "Select a valid choice",
+            "relief_cold",
+        ),
+        (
+            "safety",
+            {"red_flags": ["weight_loss", "fever"]},
+            "red_flags",
+            "Select a valid choice",
+            "red_flags",
+        ),
+        ("notes", {"notes": "x" * 2001}, "notes", "at most 2000 characters", "notes"),
+    ],
+)
+def test_bad_input_in_a_step_is_explained_next_to_the_field_and_saves_nothing(
+    alice, alice_client, step, posted, field, message, kept
+):
+    episode = log(alice_client, alice)
+    response = alice_client.post(step_url(episode, step), posted)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in " ".join(form.errors[field])
+    assert form[kept].value() == posted[kept]
+    assert b"Please check the form" in response.content
+    # Nothing of the step is stored, and the episode is as the quick log saved it.
+    episode.refresh_from_db()
+    assert (episode.activity, episode.notes, episode.severity) == ("", "", 5)
+    for model in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried, RedFlagAnswer):
+        assert not model.objects.exists(), model
+
+
+def test_an_end_in_the_future_is_refused(alice_client):
     later = timezone.now().astimezone(LONDON) + datetime.timedelta(hours=2)
-    data = form_data(
-        start_date=later.date().isoformat(),
-        start_time=later.strftime("%H:%M"),
-        still_going="on",
-        end_date=None,
-        end_time=None,
-    )
-    response = alice_client.post(CREATE, data)
-    assert "cannot be in the future" in response.context["form"].errors["start_time"][0]
-    assert not Episode.objects.exists()
-
-
-def test_an_end_in_the_future_is_refused(alice, alice_client):
-    later = timezone.now().astimezone(LONDON) + datetime.timedelta(hours=2)
-    data = form_data(end_date=later.date().isoformat(), end_time=later.strftime("%H:%M"))
+    data = quick_log(end_date=later.date().isoformat(), end_time=later.strftime("%H:%M"))
     response = alice_client.post(CREATE, data)
     assert "cannot be in the future" in response.context["form"].errors["end_time"][0]
     assert not Episode.objects.exists()
 
 
-def test_the_form_starts_at_the_current_local_time(alice, alice_client):
-    response = alice_client.get(CREATE)
-    form = response.context["form"]
-    assert form.initial["start_date"] == timezone.now().astimezone(LONDON).date()
-    assert response.context["form"]["submission_key"].value()
+def test_changing_when_refuses_bad_input_and_changes_nothing(alice, alice_client):
+    episode = log(alice_client, alice)
+    before = (episode.started_at, episode.ended_at, episode.severity)
+    later = timezone.now().astimezone(LONDON) + datetime.timedelta(hours=2)
+    response = alice_client.post(
+        edit_url(episode),
+        ongoing(
+            start_date=later.date().isoformat(), start_time=later.strftime("%H:%M"), severity="9"
+        ),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["start_time"] == ["The start cannot be in the future."]
+    episode.refresh_from_db()
+    assert (episode.started_at, episode.ended_at, episode.severity) == before
 
 
-def test_a_form_sent_twice_creates_one_episode(alice, alice_client):
-    data = form_data(triggers=["stress"])
+def test_a_quick_log_and_a_step_sent_twice_store_them_once(alice, alice_client):
+    data = quick_log()
     first = alice_client.post(CREATE, data)
     second = alice_client.post(CREATE, data)
     assert Episode.objects.filter(patient=alice).count() == 1
-    assert EpisodeTrigger.objects.count() == 1
     assert second.status_code == 302
     assert second["Location"] == first["Location"]
     assert Submission.objects.filter(patient=alice).count() == 1
+    # A step replaces its own part, so sending it again changes nothing.
+    episode = Episode.objects.get(patient=alice)
+    for _ in range(2):
+        alice_client.post(step_url(episode, "triggers"), {"triggers": ["stress"]})
+    assert list(EpisodeTrigger.objects.values_list("code", flat=True)) == ["stress"]
 
 
 def test_a_key_used_by_another_patient_does_not_block_or_leak(alice, alice_client, charlie):
-    data = form_data()
+    data = quick_log()
     first = alice_client.post(CREATE, data)
     response = client_for(charlie).post(CREATE, data)
     charlies = Episode.objects.get(patient=charlie)
-    assert response["Location"] == charlies.get_absolute_url() != first["Location"]
+    assert response["Location"] == step_url(charlies, "safety") != first["Location"]
     assert Episode.objects.filter(patient=alice).count() == 1
 
 
 def test_changing_an_episode_records_only_new_red_flags(alice, alice_client):
-    alice_client.post(CREATE, form_data(spread=["both_legs"]))
-    episode = Episode.objects.get(patient=alice)
-    edit = reverse("tracker:episode_edit", args=[episode.pk])
-    response = alice_client.post(edit, form_data(spread=["both_legs"], severity="6"))
+    episode = log(alice_client, alice)
+    response = alice_client.post(step_url(episode, "where"), {"spread": ["both_legs"]})
+    assert response["Location"] == ADVICE
+    # Changing when and how bad keeps the answers and asks nothing again.
+    response = alice_client.post(edit_url(episode), quick_log(severity="6"))
     assert response["Location"] == episode.get_absolute_url()
-    alice_client.post(edit, form_data(spread=["both_legs"], red_flags=["fever"]))
+    # The safety questions, opened from the episode, show what was answered; only fever is new.
+    page = alice_client.get(step_url(episode, "safety", alone=True))
+    assert page.context["form"].initial["red_flags"] == ["both_legs"]
+    response = alice_client.post(
+        step_url(episode, "safety", alone=True), {"red_flags": ["both_legs", "fever"]}
+    )
+    assert response["Location"] == ADVICE
+    # The same answers again are nothing new: back to the episode, nothing recorded.
+    response = alice_client.post(
+        step_url(episode, "safety", alone=True), {"red_flags": ["both_legs", "fever"]}
+    )
+    assert response["Location"] == episode.get_absolute_url()
     assert sorted(RedFlagAnswer.objects.values_list("code", flat=True)) == ["both_legs", "fever"]
 
 
 def test_an_emergency_answer_goes_straight_to_the_advice(alice, alice_client):
+    saved = alice_client.post(CREATE, quick_log(), follow=True)
+    # The quick log's "saved" comes with the safety questions, the first step.
+    assert "Your episode is saved." in saved.content.decode()
+    episode = Episode.objects.get(patient=alice)
+    assert saved.redirect_chain == [(step_url(episode, "safety"), 302)]
     response = alice_client.post(
-        CREATE, form_data(red_flags=["bladder_bowel_control", "fever"]), follow=True
+        step_url(episode, "safety"), {"red_flags": ["bladder_bowel_control", "fever"]}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("tracker:advice")
+    assert response.redirect_chain == [(ADVICE, 302)]
     content = response.content.decode()
     emergency = content.index("Call 999 or go to A&amp;E now")
     urgent = content.index("Get medical advice today")
-    saved = content.index("Your episode is saved.")
-    assert content.index('id="main"') < emergency < urgent < saved
-    episode = Episode.objects.get(patient=alice)
+    assert content.index('id="main"') < emergency < urgent
     answers = RedFlagAnswer.objects.filter(patient=alice, episode=episode)
     assert set(answers.values_list("code", flat=True)) == {"bladder_bowel_control", "fever"}
     assert all(answer.advice_shown_at is not None for answer in answers)
@@ -252,16 +352,18 @@ def test_an_emergency_answer_goes_straight_to_the_advice(alice, alice_client):
 def test_pain_spreading_to_both_legs_stores_the_emergency_answer_and_advises_at_once(
     alice, alice_client, spread
 ):
-    response = alice_client.post(CREATE, form_data(spread=spread), follow=True)
-    episode = Episode.objects.get(patient=alice)
+    episode = log(alice_client, alice)
+    response = alice_client.post(step_url(episode, "where"), {"spread": spread}, follow=True)
     answers = RedFlagAnswer.objects.filter(patient=alice)
     assert list(answers.values_list("code", "episode")) == [("both_legs", episode.pk)]
     # The advice is the very next page, and it is recorded as shown.
-    assert response.redirect_chain == [(reverse("tracker:advice"), 302)]
+    assert response.redirect_chain == [(ADVICE, 302)]
     content = response.content.decode()
     assert "Call 999 or go to A&amp;E now" in content
     assert "Pain, tingling, numbness or weakness in both legs" in content
     assert answers.get().advice_shown_at is not None
+    # The step's answer itself is kept.
+    assert sorted(episode.spread.values_list("code", flat=True)) == sorted(spread)
     # And it stays in front of the patient on every page for the day.
     assert "Urgent advice for you" in alice_client.get(DASHBOARD).content.decode()
 
@@ -282,24 +384,23 @@ def test_both_legs_is_a_red_flag_of_the_episode_itself_not_of_the_form(alice):
     assert advice == ("both_legs",)
 
 
-def test_adding_both_legs_when_editing_advises_at_once(alice, alice_client):
-    alice_client.post(CREATE, form_data(spread=["buttock"]))
-    episode = Episode.objects.get(patient=alice)
+def test_adding_both_legs_to_an_episode_later_advises_at_once(alice, alice_client):
+    episode = log(alice_client, alice)
+    alice_client.post(step_url(episode, "where"), {"spread": ["buttock"]})
     assert not RedFlagAnswer.objects.exists()
     response = alice_client.post(
-        reverse("tracker:episode_edit", args=[episode.pk]),
-        form_data(spread=["buttock", "left_leg", "right_leg"]),
+        step_url(episode, "where", alone=True), {"spread": ["buttock", "left_leg", "right_leg"]}
     )
-    assert response["Location"] == reverse("tracker:advice")
+    assert response["Location"] == ADVICE
     assert list(RedFlagAnswer.objects.values_list("code", flat=True)) == ["both_legs"]
 
 
 def test_the_short_screen_asks_emergency_items_and_the_two_commonest_urgent_ones(
     alice, alice_client
 ):
-    codes = {
-        choice.data["value"] for choice in alice_client.get(CREATE).context["form"]["red_flags"]
-    }
+    episode = log(alice_client, alice)
+    form = alice_client.get(step_url(episode, "safety")).context["form"]
+    codes = {choice.data["value"] for choice in form["red_flags"]}
     assert {"saddle_numbness", "both_legs", "chest_pain", "fever", "night_pain"} <= codes
     assert "weight_loss" not in codes
     assert "pregnancy_bleeding" not in codes
@@ -307,21 +408,28 @@ def test_the_short_screen_asks_emergency_items_and_the_two_commonest_urgent_ones
 
 def test_a_pregnant_patient_is_also_asked_the_pregnancy_questions(alice, alice_client):
     PatientProfile.objects.create(user=alice, pregnant=True)
-    form = alice_client.get(CREATE).context["form"]
+    episode = log(alice_client, alice)
+    form = alice_client.get(step_url(episode, "safety")).context["form"]
     codes = {choice.data["value"] for choice in form["red_flags"]}
     assert "pregnancy_bleeding" in codes
 
 
-def test_editing_replaces_the_details(alice, alice_client):
-    alice_client.post(CREATE, form_data(triggers=["stress"], side_lower="left"))
-    episode = Episode.objects.get(patient=alice)
-    page = alice_client.get(reverse("tracker:episode_edit", args=[episode.pk]))
-    assert page.context["form"].initial["triggers"] == ["stress"]
-    assert page.context["form"].initial["side_lower"] == "left"
-    response = alice_client.post(
-        reverse("tracker:episode_edit", args=[episode.pk]),
-        form_data(triggers=["cold"], side_mid="right", severity="8"),
-    )
+def test_editing_replaces_the_details_step_by_step(alice, alice_client):
+    episode = log(alice_client, alice)
+    alice_client.post(step_url(episode, "where"), {"side_lower": "left"})
+    alice_client.post(step_url(episode, "triggers"), {"triggers": ["stress"]})
+    # Each step opened from the episode shows what it holds now.
+    triggers = alice_client.get(step_url(episode, "triggers", alone=True)).context["form"]
+    assert triggers.initial["triggers"] == ["stress"]
+    where = alice_client.get(step_url(episode, "where", alone=True)).context["form"]
+    assert where.initial["side_lower"] == "left"
+    for step, posted in (
+        ("triggers", {"triggers": ["cold"]}),
+        ("where", {"side_mid": "right"}),
+    ):
+        response = alice_client.post(step_url(episode, step, alone=True), posted)
+        assert response["Location"] == episode.get_absolute_url()
+    response = alice_client.post(edit_url(episode), quick_log(severity="8"))
     assert response.status_code == 302
     episode.refresh_from_db()
     assert episode.severity == 8
@@ -331,41 +439,45 @@ def test_editing_replaces_the_details(alice, alice_client):
 
 
 def test_deleting_an_episode_removes_its_details(alice, alice_client):
-    alice_client.post(
-        CREATE,
-        form_data(triggers=["stress"], spread=["buttock"], relief_heat="1", side_lower="left"),
+    episode = log_episode(
+        alice,
+        start=timezone.now() - datetime.timedelta(hours=3),
+        end=timezone.now() - datetime.timedelta(hours=2),
+        triggers=["stress"],
+        spread=["buttock"],
+        relief={"heat": 1},
+        locations=[("lower", "left")],
     )
-    episode = Episode.objects.get(patient=alice)
+    services.change_details(
+        episode=episode, details=services.Details(red_flags=["fever"]), now=timezone.now()
+    )
     assert alice_client.get(reverse("tracker:episode_delete", args=[episode.pk])).status_code == 200
     response = alice_client.post(reverse("tracker:episode_delete", args=[episode.pk]))
     assert response.status_code == 302
     assert not Episode.objects.exists()
     for model in (EpisodeTrigger, EpisodeSpread, EpisodeLocation, ReliefTried):
         assert not model.objects.exists()
+    # A safety answer is the patient's, not the episode's: it stays, without the episode.
+    assert list(RedFlagAnswer.objects.values_list("code", "episode")) == [("fever", None)]
 
 
 def test_the_detail_page_shows_local_times_and_words(alice, alice_client):
-    alice_client.post(CREATE, form_data(severity="7", triggers=["cold"]))
-    episode = Episode.objects.get(patient=alice)
+    episode = log(alice_client, alice, quick_log(severity="7"))
+    alice_client.post(step_url(episode, "triggers"), {"triggers": ["cold"]})
     content = alice_client.get(episode.get_absolute_url()).content.decode()
     assert "09:30" in content
+    assert "10:15" in content
     assert "7 (severe)" in content
     assert "Cold or a sudden temperature change" in content
 
 
 def test_logging_yesterday_does_not_block_logging_today(alice, alice_client):
-    today = timezone.now().astimezone(LONDON)
-    alice_client.post(CREATE, form_data())
-    earlier = today - datetime.timedelta(minutes=5)
-    alice_client.post(
-        CREATE,
-        form_data(
-            start_date=earlier.date().isoformat(),
-            start_time=earlier.strftime("%H:%M"),
-            still_going="on",
-            end_date=None,
-            end_time=None,
-        ),
+    log(alice_client, alice)
+    earlier = timezone.now().astimezone(LONDON) - datetime.timedelta(minutes=5)
+    log(
+        alice_client,
+        alice,
+        ongoing(start_date=earlier.date().isoformat(), start_time=earlier.strftime("%H:%M")),
     )
     assert Episode.objects.filter(patient=alice).count() == 2
 
@@ -383,33 +495,31 @@ def near_midnight(monkeypatch) -> datetime.datetime:
 
 
 def starting_in(minutes: int, **overrides: object) -> dict:
-    """Return a still-going episode post starting some minutes from now, London time."""
+    """Return a still-going quick log starting some minutes from now, London time."""
     start = timezone.now().astimezone(LONDON) + datetime.timedelta(minutes=minutes)
-    return form_data(
-        start_date=start.date().isoformat(),
-        start_time=start.strftime("%H:%M"),
-        still_going="on",
-        end_date=None,
-        end_time=None,
-        **overrides,
+    return ongoing(
+        start_date=start.date().isoformat(), start_time=start.strftime("%H:%M"), **overrides
     )
 
 
 def test_a_start_more_than_ten_minutes_ahead_is_refused_next_to_the_start_time(
-    alice, near_midnight, alice_client
+    near_midnight, alice_client
 ):
-    response = alice_client.post(CREATE, starting_in(11, notes="Keep this text"))
+    data = starting_in(11)
+    response = alice_client.post(CREATE, data)
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["start_time"] == ["The start cannot be in the future."]
     assert list(form.errors) == ["start_time"]
-    assert form["notes"].value() == "Keep this text"
+    assert (form["start_date"].value(), form["start_time"].value()) == (
+        data["start_date"],
+        data["start_time"],
+    )
     content = response.content.decode()
     field = content.index('id="div_id_start_time"')
-    assert field < content.index("The start cannot be in the future.", field)
-    assert content.index("The start cannot be in the future.", field) < content.index(
-        'id="div_id_still_going"'
-    )
+    message = content.index("The start cannot be in the future.", field)
+    # Next to the start time: after its field, before the scale and the status that follow it.
+    assert field < message < content.index('id="id_severity"') < content.index('id="id_status"')
     assert not Episode.objects.exists()
     assert not Submission.objects.exists()
 
@@ -429,10 +539,8 @@ def test_a_start_a_few_minutes_ahead_across_midnight_breaks_no_page(
     today = near_midnight.astimezone(LONDON).date()
     tomorrow = today + datetime.timedelta(days=1)
 
-    response = alice_client.post(CREATE, starting_in(5, severity="6"))
+    episode = log(alice_client, alice, starting_in(5, severity="6"))
 
-    assert response.status_code == 302
-    episode = Episode.objects.get(patient=alice)
     assert episode.started_at == near_midnight + datetime.timedelta(minutes=5)
     # Dated by the local date of its start: tomorrow, while it is still today.
     assert (episode.start_day, episode.end_day, episode.time_zone) == (
@@ -440,6 +548,9 @@ def test_a_start_a_few_minutes_ahead_across_midnight_breaks_no_page(
         None,
         "Europe/London",
     )
+    # The steps that follow work on it too.
+    assert alice_client.get(step_url(episode, "safety")).status_code == 200
+    assert alice_client.post(step_url(episode, "notes"), {"notes": "Late."}).status_code == 302
     dashboard = alice_client.get(DASHBOARD)
     assert dashboard.status_code == 200
     assert dashboard.context["summary"].today == today
@@ -450,6 +561,7 @@ def test_a_start_a_few_minutes_ahead_across_midnight_breaks_no_page(
     assert listing.status_code == 200
     assert list(listing.context["page"].object_list) == [episode]
     assert alice_client.get(episode.get_absolute_url()).status_code == 200
+    assert alice_client.get(edit_url(episode)).status_code == 200
     clinician = client_for(bob)
     assert clinician.get(reverse("clinic:queue")).status_code == 200
     detail = reverse("clinic:patient_detail", args=[alice.pk])
@@ -464,14 +576,18 @@ def test_a_start_a_few_minutes_ahead_across_midnight_breaks_no_page(
     assert clinician.get(reverse("clinic:queue")).status_code == 200
 
 
+@pytest.mark.parametrize("how", ["the episode's button", "the quick log's 'It has stopped'"])
 def test_ending_an_episode_started_a_few_minutes_ahead_keeps_it_valid(
-    alice, near_midnight, alice_client
+    alice, near_midnight, alice_client, how
 ):
-    alice_client.post(CREATE, starting_in(5))
-    episode = Episode.objects.get(patient=alice)
-    response = alice_client.post(reverse("tracker:episode_end", args=[episode.pk]))
-    assert response.status_code == 302
-    episode.refresh_from_db()
+    if how == "the episode's button":
+        episode = log(alice_client, alice, starting_in(5))
+        response = alice_client.post(reverse("tracker:episode_end", args=[episode.pk]))
+        assert response.status_code == 302
+        episode.refresh_from_db()
+    else:
+        # "It has stopped" with no time means now, which is before the start.
+        episode = log(alice_client, alice, starting_in(5, status="ended"))
     # Ended "now", which is before the start: the end is moved to the start, not before it.
     assert episode.ended_at == episode.started_at
     assert episode.end_day == episode.start_day
@@ -489,7 +605,7 @@ def test_the_episode_after_the_hours_limit_is_refused_and_nothing_is_stored(
         log_episode(alice, start=start + datetime.timedelta(minutes=n), severity=3).pk
         for n in range(django_settings.PORTAL_EPISODES_PER_HOUR)
     ]
-    data = form_data(triggers=["stress"], notes="The one too many")
+    data = quick_log(severity="8", start_time="08:05")
 
     response = alice_client.post(CREATE, data)
 
@@ -503,9 +619,8 @@ def test_the_episode_after_the_hours_limit_is_refused_and_nothing_is_stored(
     )
     assert form.non_field_errors() == [message]
     assert message in response.content.decode()
-    assert form["notes"].value() == "The one too many"
+    assert (form["start_time"].value(), form["severity"].value()) == ("08:05", "8")
     assert sorted(Episode.objects.filter(patient=alice).values_list("pk", flat=True)) == earlier
-    assert not EpisodeTrigger.objects.exists()
     assert not Submission.objects.exists()
 
     # An hour on, the same form is taken: the refused post did not use up its key.
@@ -538,11 +653,10 @@ def alice_in_los_angeles(alice):
 
 def test_a_move_never_re_dates_a_past_episode(alice, alice_in_los_angeles):
     client = alice_in_los_angeles
-    data = form_data(
+    data = quick_log(
         start_date="2025-01-01", start_time="23:30", end_date="2025-01-01", end_time="23:50"
     )
-    assert client.post(CREATE, data).status_code == 302
-    episode = Episode.objects.get(patient=alice)
+    episode = log(client, alice, data)
     new_year = datetime.date(2025, 1, 1)
     assert (episode.start_day, episode.end_day) == (new_year, new_year)
 
@@ -555,6 +669,10 @@ def test_a_move_never_re_dates_a_past_episode(alice, alice_in_los_angeles):
     assert episode.time_zone == "America/Los_Angeles"
     listing = client.post(EPISODES, {"since": "2025-01-01", "until": "2025-01-01"}, follow=True)
     assert list(listing.context["page"].object_list) == [episode]
+    # Adding details afterwards does not re-date it either.
+    client.post(step_url(episode, "notes", alone=True), {"notes": "After the move."})
+    episode.refresh_from_db()
+    assert (episode.start_day, episode.end_day) == (new_year, new_year)
 
 
 def test_a_move_never_lowers_a_raised_two_week_flag(alice, midday, alice_in_los_angeles):
@@ -562,14 +680,7 @@ def test_a_move_never_lowers_a_raised_two_week_flag(alice, midday, alice_in_los_
     today = midday.astimezone(LOS_ANGELES).date()
     first = today - datetime.timedelta(days=14)
     # Still going since 23:30 on the first day, Los Angeles time: 15 days by today.
-    data = form_data(
-        start_date=first.isoformat(),
-        start_time="23:30",
-        still_going="on",
-        end_date=None,
-        end_time=None,
-    )
-    assert client.post(CREATE, data).status_code == 302
+    log(client, alice, ongoing(start_date=first.isoformat(), start_time="23:30"))
     flag = "Your symptoms have gone on for more than two weeks"
     run = f"for 15 days, from {first:%-d %b %Y}"
     content = client.get(DASHBOARD).content.decode()
@@ -589,46 +700,33 @@ def test_a_move_never_lowers_a_raised_two_week_flag(alice, midday, alice_in_los_
 
 def test_editing_an_old_episode_after_a_move_keeps_its_times_and_dates(alice, alice_in_los_angeles):
     client = alice_in_los_angeles
-    client.post(
-        CREATE,
-        form_data(
-            start_date="2025-01-01",
-            start_time="23:30",
-            end_date="2025-01-02",
-            end_time="00:20",
-            triggers=["stress"],
-        ),
-    )
-    episode = Episode.objects.get(patient=alice)
+    when = {
+        "start_date": "2025-01-01",
+        "start_time": "23:30",
+        "end_date": "2025-01-02",
+        "end_time": "00:20",
+    }
+    episode = log(client, alice, quick_log(**when))
+    client.post(step_url(episode, "triggers"), {"triggers": ["stress"]})
     before = (episode.started_at, episode.ended_at, episode.start_day, episode.end_day)
     assert before[2:] == (datetime.date(2025, 1, 1), datetime.date(2025, 1, 2))
 
     move_to(client, alice, "Europe/London")
 
-    edit = reverse("tracker:episode_edit", args=[episode.pk])
-    form = client.get(edit).context["form"]
+    form = client.get(edit_url(episode)).context["form"]
     # Shown in the zone it was recorded in, as the patient typed it.
     assert form.initial["start_date"] == datetime.date(2025, 1, 1)
     assert form.initial["start_time"] == datetime.time(23, 30)
     assert form.initial["end_date"] == datetime.date(2025, 1, 2)
     assert form.initial["end_time"] == datetime.time(0, 20)
-    # Saved unchanged, nothing moves.
-    response = client.post(
-        edit,
-        form_data(
-            start_date="2025-01-01",
-            start_time="23:30",
-            end_date="2025-01-02",
-            end_time="00:20",
-            triggers=["stress"],
-            severity="7",
-        ),
-    )
+    # Saved unchanged but for how bad, nothing moves and the details stay.
+    response = client.post(edit_url(episode), quick_log(severity="7", **when))
     assert response.status_code == 302
     episode.refresh_from_db()
     assert (episode.started_at, episode.ended_at, episode.start_day, episode.end_day) == before
     assert episode.time_zone == "America/Los_Angeles"
     assert episode.severity == 7
+    assert list(episode.triggers.values_list("code", flat=True)) == ["stress"]
 
 
 @pytest.mark.postgresql
@@ -641,7 +739,7 @@ def test_the_same_form_sent_at_the_same_moment_creates_one_episode() -> None:
     from tests.conftest import make_user
 
     alice = make_user("alice")
-    data = form_data()
+    data = quick_log()
 
     # Each thread holds its own connection; the unique key makes the later commit fail whole.
     def send(_n: int) -> int:
