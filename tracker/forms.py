@@ -253,6 +253,8 @@ class DetailsStep(forms.Form):
     """One optional step of an episode's details, filled in from the episode as it is."""
 
     title: str = ""
+    # What current() reads of the episode, fetched with it when the step is shown.
+    related: tuple[str, ...] = ()
 
     def __init__(self, *args: object, episode: Episode, pregnant: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -274,6 +276,7 @@ class DetailsStep(forms.Form):
 
 class SafetyStep(DetailsStep):
     title = _("A few safety questions")
+    related = ("red_flags",)
     red_flags = forms.MultipleChoiceField(
         label=_("Do you have any of these now?"),
         help_text=_(
@@ -295,6 +298,7 @@ class SafetyStep(DetailsStep):
 
 class WhereStep(DetailsStep):
     title = _("Where it hurts")
+    related = ("locations", "spread")
     spread = forms.MultipleChoiceField(
         label=_("Does the pain spread?"),
         choices=Spread.choices,
@@ -336,6 +340,7 @@ class WhereStep(DetailsStep):
 
 class TriggersStep(DetailsStep):
     title = _("What might have set it off")
+    related = ("triggers",)
     activity = forms.CharField(label=_("What were you doing?"), max_length=200, required=False)
     triggers = forms.MultipleChoiceField(
         label=_("What might have set it off?"),
@@ -380,6 +385,7 @@ class TriggersStep(DetailsStep):
 
 class ReliefStep(DetailsStep):
     title = _("What you tried, and did it help?")
+    related = ("relief",)
 
     def setup(self) -> None:
         for relief in Relief:

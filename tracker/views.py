@@ -201,6 +201,7 @@ def episode_create(request: HttpRequest) -> HttpResponse:
 def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change when an episode was and how bad; its details are changed step by step."""
     episode = get_object_or_404(Episode, pk=pk, patient=request.user)
+    episode.patient = request.user
     form = _quick_log_form(request, episode=episode)
     if request.method == "POST" and form.is_valid():
         services.change_when(
@@ -232,17 +233,18 @@ def episode_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """
     if step not in DETAIL_STEPS:
         raise Http404("No such step")
-    episode = get_object_or_404(
-        Episode.objects.prefetch_related("triggers", "spread", "locations", "relief", "red_flags"),
-        pk=pk,
-        patient=request.user,
-    )
+    step_form = DETAIL_STEPS[step]
+    queryset = Episode.objects.all()
+    if request.method != "POST":  # only a new form reads the episode's details
+        queryset = queryset.prefetch_related(*step_form.related)
+    episode = get_object_or_404(queryset, pk=pk, patient=request.user)
+    episode.patient = request.user
     in_sequence = request.GET.get("from") != "episode"
     position = STEP_NAMES.index(step)
     following = STEP_NAMES[position + 1] if position + 1 < len(STEP_NAMES) else None
     done_url = episode.get_absolute_url()
     next_url = _step_url(episode, following) if in_sequence and following else done_url
-    form = DETAIL_STEPS[step](
+    form = step_form(
         request.POST if request.method == "POST" else None,
         episode=episode,
         pregnant=patient_profile(request.user).pregnant,
