@@ -12,6 +12,7 @@ import datetime
 import uuid
 from zoneinfo import ZoneInfo
 
+import pytest
 from django import forms
 from django.conf import settings
 from django.test import Client
@@ -21,7 +22,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from accounts.models import User
-from tests.factories import add_drink, answer_red_flags
+from tests.factories import add_drink, answer_red_flags, log_episode
 from tests.properties.conftest import assert_status_matches_log, make_episode
 from tests.properties.state import (
     STATUS,
@@ -66,15 +67,14 @@ from tracker.models import (
 )
 from tracker.rules import RED_FLAGS_BY_CODE
 
-EPISODE_TABLES = {
-    "tracker.Episode",
+EPISODE_DETAIL_TABLES = {
     "tracker.EpisodeTrigger",
     "tracker.EpisodeSpread",
     "tracker.EpisodeLocation",
     "tracker.ReliefTried",
     "tracker.RedFlagAnswer",
-    "tracker.Submission",
 }
+JSON = {"HTTP_ACCEPT": "application/json"}
 
 
 def ticked(data: dict, name: str) -> bool:
@@ -110,87 +110,80 @@ def assert_local(location: str) -> None:
 
 
 @st.composite
-def episodes(draw: st.DrawFn) -> dict[str, object]:
-    """Draw a coherent episode as alice (in the default zone) would log it."""
+def quick_logs(draw: st.DrawFn) -> dict[str, object]:
+    """Draw a coherent quick log as alice (in the default zone) would send it: a start, 0-10,
+    and still going, or stopped now, at a time today, or at a day and time."""
     now = timezone.now().astimezone(ZoneInfo(settings.PORTAL_DEFAULT_TIME_ZONE))
     start = now - datetime.timedelta(minutes=draw(st.integers(1, 60 * 24 * 90)))
     end = min(start + datetime.timedelta(minutes=draw(st.integers(0, 600))), now)
-    going = draw(st.booleans())
-    data = {
+    ended = draw(st.sampled_from(["", "now", "time", "day and time"]))
+    return {
         "submission_key": str(draw(st.uuids())),
         "start_date": iso(start.date()),
         "start_time": start.strftime("%H:%M"),
-        "still_going": "on" if going else "",
-        "end_date": "" if going else iso(end.date()),
-        "end_time": "" if going else end.strftime("%H:%M"),
         "severity": str(draw(st.integers(0, 10))),
-        "activity": draw(text(60)),
-        "trigger_other": draw(text(60)),
-        "notes": draw(text(300)),
-        "spread": draw(some_of(Spread.values)),
-        "triggers": draw(some_of(set(Trigger.values) - {"none_identified", "other"})),
-        "red_flags": draw(
-            some_of(code for code, _label in red_flag_choices(pregnant=False, short=True))
-        ),
+        "status": "ended" if ended else "ongoing",
+        "end_date": iso(end.date()) if ended == "day and time" else "",
+        "end_time": end.strftime("%H:%M") if ended in ("time", "day and time") else "",
     }
-    for region in Region.values:
-        data[f"side_{region}"] = draw(st.sampled_from(["", *Side.values]))
-    for relief in Relief.values:
-        data[f"relief_{relief}"] = draw(st.sampled_from([value for value, _ in EFFECT_CHOICES]))
-    return data
 
 
-def assert_episode_obeys_the_form(episode: Episode, data: dict[str, object]) -> None:
+def assert_times_obey_the_form(episode: Episode, data: dict[str, object]) -> None:
+    """Check when and how bad, as the quick log (new or changing an episode) promises them."""
     latest = timezone.now() + dates.CLOCK_SKEW_TOLERANCE
     assert str(episode.severity) == last(data["severity"])
     assert episode.started_at <= latest
-    if episode.ended_at is not None:
+    if last(data["status"]) == "ongoing":
+        assert episode.ended_at is None
+    else:
+        # "It has stopped" with no time is stopped now: either way it has an end.
+        assert episode.ended_at is not None
         assert episode.started_at <= episode.ended_at <= latest
-    assert episode.notes == last(data.get("notes", "")).strip()
-    assert len(episode.notes) <= 2000 and "\x00" not in episode.notes
-    assert len(episode.activity) <= 200 and len(episode.trigger_other) <= 200
     # Dated in the zone it was recorded in, and the days are those its times cover there.
     assert episode.time_zone == episode.patient.time_zone
     assert (episode.start_day, episode.end_day) == dates.span_days(
         episode.started_at, episode.ended_at, episode.zone
     )
-    triggers = set(episode.triggers.values_list("code", flat=True))
-    assert triggers <= set(Trigger.values)
-    assert (Trigger.OTHER in triggers) == bool(episode.trigger_other)
-    assert set(episode.red_flags.values_list("code", flat=True)) <= set(RED_FLAGS_BY_CODE)
 
 
 @examples(30)
-@given(data=spoiled(episodes()))
+@given(data=spoiled(quick_logs()), as_json=st.booleans())
 @rolled_back
-def test_logging_an_episode_saves_a_sound_one_or_nothing(
-    patient: User, patient_client: Client, data: dict
+def test_a_quick_log_saves_a_sound_episode_or_nothing(
+    patient: User, patient_client: Client, data: dict, as_json: bool
 ) -> None:
     fresh_key = unused_key(patient, data)
     before = snapshot()
 
-    response = patient_client.post(reverse("tracker:episode_create"), data)
-    event(f"status {response.status_code}")
+    response = patient_client.post(
+        reverse("tracker:episode_create"), data, **(JSON if as_json else {})
+    )
+    event(f"status {response.status_code}{' (JSON)' if as_json else ''}")
 
     after = snapshot()
-    assert response.status_code in (200, 302)
     changed = changed_tables(before, after)
-    if response.status_code == 200 or not fresh_key:
+    refused, stored = (400, 200) if as_json else (200, 302)
+    assert response.status_code in {refused, stored, 201 if as_json else 302}
+    if response.status_code == refused or not fresh_key:
         assert changed == set()
         return
-    assert_local(response["Location"])
-    assert changed <= EPISODE_TABLES | {STATUS}
+    where_next = response.json()["url"] if as_json else response["Location"]
+    assert_local(where_next)
+    # The episode alone: its details are the optional steps that follow.
+    assert changed <= {"tracker.Episode", "tracker.Submission", STATUS}
     [row] = new_rows(before, after, "tracker.Episode")
     episode = Episode.objects.get(pk=row[0], patient=patient)
-    assert_episode_obeys_the_form(episode, data)
+    assert where_next == reverse("tracker:episode_step", args=[episode.pk, "safety"])
+    assert_times_obey_the_form(episode, data)
+    assert (episode.activity, episode.trigger_other, episode.notes) == ("", "", "")
     assert Submission.objects.filter(patient=patient, key=last(data["submission_key"])).exists()
     assert_own_status_stored(patient, before, after)
 
 
 @examples(22)
-@given(data=spoiled(episodes()))
+@given(data=spoiled(quick_logs()))
 @rolled_back
-def test_changing_an_episode_saves_a_sound_one_or_nothing(
+def test_changing_when_and_how_bad_saves_a_sound_episode_or_nothing(
     patient: User, patient_client: Client, data: dict
 ) -> None:
     episode = make_episode(patient)
@@ -205,10 +198,135 @@ def test_changing_an_episode_saves_a_sound_one_or_nothing(
     if response.status_code == 200:
         assert changed == set()
         return
-    assert changed <= (EPISODE_TABLES - {"tracker.Submission"}) | {STATUS}
+    assert response["Location"] == episode.get_absolute_url()
+    # Only the episode's own row, and the status: its details stay, no key is used.
+    assert changed <= {"tracker.Episode", STATUS}
     assert {row[0] for row in new_rows(before, after, "tracker.Episode")} <= {episode.pk}
     episode.refresh_from_db()
-    assert_episode_obeys_the_form(episode, data)
+    assert_times_obey_the_form(episode, data)
+    assert episode.notes == "Lifting boxes."
+    assert_own_status_stored(patient, before, after)
+
+
+# The optional steps after a quick log: what each may change besides the status.
+STEP_TABLES = {
+    "safety": {"tracker.RedFlagAnswer"},
+    "where": {"tracker.EpisodeLocation", "tracker.EpisodeSpread", "tracker.RedFlagAnswer"},
+    "triggers": {"tracker.Episode", "tracker.EpisodeTrigger"},
+    "relief": {"tracker.ReliefTried"},
+    "notes": {"tracker.Episode"},
+}
+# The episode's own columns each step may change.
+STEP_COLUMNS = {"triggers": {"activity", "trigger_other"}, "notes": {"notes"}}
+SHORT_SCREEN = [code for code, _label in red_flag_choices(pregnant=False, short=True)]
+STEP_FIELDS: dict[str, dict[str, st.SearchStrategy]] = {
+    "safety": {"red_flags": some_of(SHORT_SCREEN)},
+    "where": {
+        **{f"side_{region}": st.sampled_from(["", *Side.values]) for region in Region.values},
+        "spread": some_of(Spread.values),
+    },
+    # Every trigger, "none" and "something else" too, so the checks between them are reached.
+    "triggers": {
+        "activity": text(60),
+        "triggers": some_of(Trigger.values),
+        "trigger_other": st.one_of(st.just(""), text(60)),
+    },
+    "relief": {
+        f"relief_{relief}": st.sampled_from([value for value, _ in EFFECT_CHOICES])
+        for relief in Relief.values
+    },
+    "notes": {"notes": text(300)},
+}
+
+
+@st.composite
+def step_posts(draw: st.DrawFn, step: str) -> dict[str, object]:
+    """Draw what a step's form sends, a few fields spoiled; now and then "Skip this step"."""
+    data = draw(form_data(STEP_FIELDS[step], max_spoiled=2))
+    # About one in eight (Hypothesis would otherwise favour 0, the simplest value).
+    if draw(st.integers(0, 7)) == 5:
+        data["skip"] = draw(junk)
+    return data
+
+
+def episode_row(episode: Episode) -> dict[str, object]:
+    return Episode.objects.filter(pk=episode.pk).values().get()
+
+
+@pytest.mark.parametrize("step", sorted(STEP_FIELDS))
+@examples(12)
+@given(drawn=st.data(), alone=st.booleans())
+@rolled_back
+def test_a_detail_step_saves_only_its_own_sound_part_or_nothing(
+    patient: User, patient_client: Client, step: str, drawn: st.DataObject, alone: bool
+) -> None:
+    data = drawn.draw(step_posts(step), label="posted")
+    # Every part already holds something, so a step touching another part would show.
+    episode = log_episode(
+        patient,
+        start=timezone.now() - datetime.timedelta(hours=30),
+        end=timezone.now() - datetime.timedelta(hours=29),
+        severity=4,
+        activity="Moving house",
+        notes="Lifting boxes.",
+        triggers=["stress"],
+        spread=["buttock"],
+        locations=[("lower", "left")],
+        relief={"heat": 1},
+    )
+    url = reverse("tracker:episode_step", args=[episode.pk, step])
+    row_before = episode_row(episode)
+    before = snapshot()
+
+    response = patient_client.post(url + ("?from=episode" if alone else ""), data)
+    event(f"{step}: status {response.status_code}{' (skip)' if 'skip' in data else ''}")
+
+    after = snapshot()
+    assert response.status_code in (200, 302)
+    changed = changed_tables(before, after)
+    if response.status_code == 200 or "skip" in data:
+        assert changed == set()
+        return
+    assert_local(response["Location"])
+    assert changed <= STEP_TABLES[step] | {STATUS}
+    row_after = episode_row(episode)
+    moved = {name for name in row_before if row_before[name] != row_after[name]}
+    assert moved <= STEP_COLUMNS.get(step, set()) | {"updated_at"}
+    answers = RedFlagAnswer.objects.filter(
+        pk__in=[row[0] for row in new_rows(before, after, "tracker.RedFlagAnswer")]
+    )
+    codes = {answer.code for answer in answers}
+    assert {(answer.patient_id, answer.episode_id) for answer in answers} <= {
+        (patient.pk, episode.pk)
+    }
+    # A new warning sign goes to the advice at once; otherwise on to the next step or back.
+    if codes:
+        assert response["Location"] == reverse("tracker:advice")
+    else:
+        assert response["Location"] != reverse("tracker:advice")
+    if step == "safety":
+        ticked = data.get("red_flags", [])
+        assert codes == set([ticked] if isinstance(ticked, str) else ticked)
+        assert codes <= set(SHORT_SCREEN)
+    if step == "where":
+        spread = set(episode.spread.values_list("code", flat=True))
+        assert spread <= set(Spread.values)
+        both = "both_legs" in spread or {"left_leg", "right_leg"} <= spread
+        assert codes == ({"both_legs"} if both else set())
+        assert set(episode.locations.values_list("region", "side")) <= {
+            (region, side) for region in Region.values for side in Side.values
+        }
+    if step == "triggers":
+        triggers = set(episode.triggers.values_list("code", flat=True))
+        assert triggers <= set(Trigger.values)
+        assert (Trigger.OTHER in triggers) == bool(row_after["trigger_other"])
+        assert Trigger.NONE_IDENTIFIED not in triggers or triggers == {Trigger.NONE_IDENTIFIED}
+        assert len(row_after["activity"]) <= 200 and len(row_after["trigger_other"]) <= 200
+    if step == "relief":
+        assert set(episode.relief.values_list("code", flat=True)) <= set(Relief.values)
+    if step == "notes":
+        assert row_after["notes"] == last(data.get("notes", "")).strip()
+        assert len(row_after["notes"]) <= 2000 and "\x00" not in row_after["notes"]
     assert_own_status_stored(patient, before, after)
 
 
