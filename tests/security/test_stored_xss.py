@@ -1,10 +1,10 @@
 """Stored and reflected cross-site scripting: hostile text is shown as text on every page.
 
-Each payload goes in through the doors people use (the profile form for names, the episode form,
-the clinician's note form; the database for articles, as the admin and the library loader write
-them). Then every page that shows it is parsed with html.parser and must hold no script, event
-handler, dangerous URL or embedding element beyond the page's own, while still showing the
-payload's marker (so the page really did render the hostile text).
+Each payload goes in through the doors people use (the profile form for names, the episode's
+detail steps, the clinician's note form; the database for articles, as the admin and the library
+loader write them). Then every page that shows it is parsed with html.parser and must hold no
+script, event handler, dangerous URL or embedding element beyond the page's own, while still
+showing the payload's marker (so the page really did render the hostile text).
 """
 
 import datetime
@@ -221,6 +221,7 @@ def _name(client: Client, user: User, text: str) -> None:
 
 
 def _episode(client: Client, text: str) -> Episode:
+    """Log an episode with the quick log, then give its free text in the steps that ask it."""
     started = timezone.now() - datetime.timedelta(hours=2)
     response = client.post(
         reverse("tracker:episode_create"),
@@ -228,15 +229,20 @@ def _episode(client: Client, text: str) -> Episode:
             "submission_key": "0b4f6d0e-6d3c-4f8e-9a57-2f1f3f9d6a10",
             "start_date": started.date().isoformat(),
             "start_time": started.strftime("%H:%M"),
-            "still_going": "on",
             "severity": "6",
-            "activity": text[:200],
-            "trigger_other": text[:200],
-            "notes": text,
+            "status": "ongoing",
         },
     )
     assert response.status_code == 302, response.context["form"].errors
-    return Episode.objects.get()
+    episode = Episode.objects.get()
+    for step, data in (
+        ("triggers", {"activity": text[:200], "trigger_other": text[:200]}),
+        ("notes", {"notes": text}),
+    ):
+        response = client.post(reverse("tracker:episode_step", args=[episode.pk, step]), data)
+        assert response.status_code == 302, response.context["form"].errors
+    episode.refresh_from_db()
+    return episode
 
 
 @pytest.mark.parametrize("payload", ESCAPED_PAYLOADS)
@@ -269,7 +275,10 @@ def test_names_episode_text_and_notes_are_inert_on_every_page(
     alices_pages = {
         "dashboard (bob saw the flag)": reverse("tracker:dashboard"),
         "episode": reverse("tracker:episode_detail", args=[episode.pk]),
-        "episode form": reverse("tracker:episode_edit", args=[episode.pk]),
+        "triggers step (activity, something else)": reverse(
+            "tracker:episode_step", args=[episode.pk, "triggers"]
+        ),
+        "notes step": reverse("tracker:episode_step", args=[episode.pk, "notes"]),
         "advice (bob saw it)": reverse("tracker:advice"),
         "sharing (bob's name)": reverse("clinic:sharing"),
         "who looked (bob's name)": reverse("clinic:access_log"),
