@@ -114,3 +114,13 @@ bench-data: install
 ## make bench [BENCH_REDIS=1]: every scenario against gunicorn, table in bench/results/.
 bench: install collectstatic wrk
 	$(BIN)/python -m bench.run $(if $(BENCH_REDIS),--redis) $(BENCH_ARGS)
+
+# --- Lighthouse on a phone (issue 16; Debian's Chromium; see docs/performance.md) ---
+.PHONY: lighthouse
+
+LIGHTHOUSE_ARGS ?=
+
+## make lighthouse [LIGHTHOUSE_ARGS="--runs 5 --pages home,dashboard"]: Lighthouse (mobile) on
+## each page against gunicorn with production settings; table in bench/results/.
+lighthouse: install collectstatic browser
+	$(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from clinic.access import approve_clinician
 from clinic.models import Share
 from tests.conftest import client_for
-from tests.tracker.test_episode_views import form_data
+from tests.tracker.test_episode_views import quick_log
 from tracker.models import Episode
 
 MARK = "zqxhealth"
@@ -40,14 +40,24 @@ def test_what_a_patient_and_clinician_type_is_never_logged(
     alice_client, bob_client = client_for(alice), client_for(bob)
     create = reverse("tracker:episode_create")
 
-    # A saved episode, a refused one (bad severity) and a red-flag answer, all holding the mark.
-    saved = alice_client.post(
-        create, form_data(notes=f"{MARK} note", activity=f"{MARK} activity", spread=["both_legs"])
-    )
+    # A saved episode with its details, refused input and a red-flag answer, holding the mark.
+    saved = alice_client.post(create, quick_log())
     assert saved.status_code == 302
-    refused = alice_client.post(create, form_data(notes=f"{MARK} refused", severity="11"))
-    assert refused.status_code == 200
     episode = Episode.objects.get(patient=alice)
+    for step, data, status in (
+        ("triggers", {"activity": f"{MARK} activity", "trigger_other": f"{MARK} other"}, 302),
+        ("notes", {"notes": f"{MARK} note"}, 302),
+        ("where", {"spread": ["both_legs"], "side_lower": f"{MARK} side"}, 200),
+        ("where", {"spread": ["both_legs"]}, 302),
+        ("triggers", {"activity": f"{MARK} refused", "triggers": ["other"]}, 200),
+    ):
+        url = reverse("tracker:episode_step", args=[episode.pk, step])
+        assert alice_client.post(url, data).status_code == status, (step, data)
+    assert episode.red_flags.get().code == "both_legs"
+    refused = alice_client.post(create, quick_log(start_time=f"{MARK} time"))
+    assert refused.status_code == 200
+    refused = alice_client.post(create, quick_log(status=MARK), HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400
     alice_client.post(reverse("tracker:episode_list"), {"trigger": "cold", "since": MARK})
     # Another person's episode is a 404, and Django logs the 404's path: only an id.
     assert client_for(charlie).get(episode.get_absolute_url()).status_code == 404
