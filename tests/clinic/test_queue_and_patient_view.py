@@ -25,6 +25,7 @@ from tests.conftest import client_for, make_user
 from tests.factories import add_drink, answer_red_flags, check_in, log_episode
 from tracker import dates
 from tracker.assessment import Urgency
+from tracker.forms import DETAIL_STEPS
 from tracker.models import Acknowledgement, Episode, PatientStatus, RedFlagAnswer
 
 # Episodes are logged at fixed times today; a pinned clock keeps them in the past.
@@ -334,7 +335,11 @@ def test_the_patient_view_is_read_only_and_audited(alice, bob, bob_client):
     assert "Hurt after gardening" in content
     assert "6 (moderate)" in content
     assert 'id="chart-data"' in content
-    assert reverse("tracker:episode_edit", args=[Episode.objects.first().pk]) not in content
+    # Nothing on it changes the patient's log: no way into her quick log or its detail steps.
+    episode = Episode.objects.first()
+    assert reverse("tracker:episode_edit", args=[episode.pk]) not in content
+    for step in DETAIL_STEPS:
+        assert reverse("tracker:episode_step", args=[episode.pk, step]) not in content
     event = AuditEvent.objects.get()
     assert (event.actor, event.patient, event.action) == (bob, alice, "view")
 
