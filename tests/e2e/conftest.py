@@ -277,12 +277,14 @@ FOCUS_POSITION = """() => {
 }"""
 
 # The elements Tab should reach: enabled controls and links that are rendered, one per radio
-# group (the browser stops on one radio of each group).
+# group (the browser stops on one radio of each group). What a closed <details> holds, beside
+# its summary, is not reached (Chromium still gives it boxes: content-visibility: hidden).
 TABBABLE_COUNT = """() => {
     const all = [...document.querySelectorAll(
         'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
         .filter(el => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0
-            && getComputedStyle(el).visibility !== 'hidden');
+            && getComputedStyle(el).visibility !== 'hidden'
+            && !el.closest('details:not([open]) > :not(summary)'));
     const groups = new Set();
     return all.filter(el => {
         if (el.type !== 'radio') return true;

@@ -1,5 +1,5 @@
-"""Journeys 2 and 3: a new patient signs up and logs an episode by keyboard; then drinks,
-the dashboard and their data."""
+"""Journeys 2 and 3: a new patient signs up and logs an episode by keyboard (the quick log, its
+optional steps, then a warning sign); then drinks, the dashboard and their data."""
 
 import datetime
 import json
@@ -53,60 +53,91 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
     web.tab_to(page.get_by_role("link", name="Log an episode"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log an episode")
-    web.check(screenshot="episode-form")
+    web.check(screenshot="quick-log-keyboard")
     web.assert_focus_follows_reading_order()
 
+    # The quick log: the start is now and "still going" is chosen; only how bad is asked.
     page.evaluate("() => document.activeElement.blur()")
-    web.tab_to(page.get_by_role("checkbox", name="It's still going"))
-    page.keyboard.press("Space")
+    expect(page.get_by_role("radio", name="Still going")).to_be_checked()
     web.tab_to(page.get_by_role("radio", name="0:", exact=False).first)
     for _ in range(7):
         page.keyboard.press("ArrowRight")
     expect(page.get_by_role("radio", name=re.compile("^7:"))).to_be_checked()
+    web.tab_to(page.get_by_role("button", name="Save", exact=True))
+    page.keyboard.press("Enter")
 
+    # Stored at once; the optional steps follow, the safety questions first.
+    expect(page.get_by_role("heading", level=1)).to_have_text("A few safety questions")
+    expect(page.get_by_role("status")).to_contain_text("Your episode is saved.")
+    episode = Episode.objects.get(patient__username="nadia")
+    assert (episode.severity, episode.ended_at) == (7, None)
+    web.check()
+    web.tab_to(page.get_by_role("button", name="Continue"))
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where it hurts")
+    web.check()
     web.tab_to(page.get_by_label("Lower back"))
     page.keyboard.type("Left")
     expect(page.get_by_label("Lower back")).to_have_value("left")
+    web.tab_to(page.get_by_role("button", name="Save and continue"))
+    page.keyboard.press("Enter")
 
+    expect(page.get_by_role("heading", level=1)).to_have_text("What might have set it off")
+    web.check()
     web.tab_to(page.get_by_role("checkbox", name="Heavy lifting"))
     page.keyboard.press("Space")
     web.tab_to(page.get_by_role("checkbox", name="A sudden twist or jerk"))
     page.keyboard.press("Space")
+    web.tab_to(page.get_by_role("button", name="Save and continue"))
+    page.keyboard.press("Enter")
 
+    expect(page.get_by_role("heading", level=1)).to_have_text("What you tried, and did it help?")
+    web.check()
     web.tab_to(page.get_by_label("Heat"))
     page.keyboard.type("Much")
     expect(page.get_by_label("Heat")).to_have_value("2")
-
-    web.tab_to(page.get_by_label("Notes"))
-    page.keyboard.type("Bent down to lift a box of books.")
-
-    web.tab_to(page.get_by_role("checkbox", name=re.compile("^Numbness or tingling around")))
-    page.keyboard.press("Space")
-
-    web.tab_to(page.get_by_role("button", name="Save episode"))
+    web.tab_to(page.get_by_role("button", name="Save and continue"))
     page.keyboard.press("Enter")
 
-    # The emergency advice comes first, before anything else, even the "saved" message.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anything else")
+    web.check()
+    web.tab_to(page.get_by_label("Notes"))
+    page.keyboard.type("Bent down to lift a box of books.")
+    web.tab_to(page.get_by_role("button", name="Save and continue"))
+    page.keyboard.press("Enter")
+
+    # The episode, with what each step saved.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Episode on")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Bent down to lift a box of books.")
+    expect(main).to_contain_text("Heat: Much better")
+    web.check()
+
+    # Later the warning sign comes: the safety questions, opened from the episode.
+    web.tab_to(page.get_by_role("link", name="Answer the safety questions"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("A few safety questions")
+    web.check()
+    web.tab_to(page.get_by_role("checkbox", name=re.compile("^Numbness or tingling around")))
+    page.keyboard.press("Space")
+    web.tab_to(page.get_by_role("button", name="Continue"))
+    page.keyboard.press("Enter")
+
+    # The emergency advice comes at once, first on the page.
     expect(page.get_by_role("heading", level=1)).to_have_text("What to do now")
     headings = page.get_by_role("main").get_by_role("heading")
     expect(headings.nth(1)).to_have_text("Call 999 or go to A&E now")
-    assert page.evaluate(
-        """() => {
-            const advice = document.querySelector('.tier-emergency');
-            const saved = [...document.querySelectorAll('[role=status]')]
-                .find(el => el.innerText.includes('saved'));
-            return Boolean(saved) &&
-                Boolean(advice.compareDocumentPosition(saved) & Node.DOCUMENT_POSITION_FOLLOWING);
-        }"""
-    ), "the emergency advice must come before the saved message"
     web.check()
 
-    episode = Episode.objects.get(patient__username="nadia")
+    episode.refresh_from_db()
     assert episode.severity == 7
     assert episode.ended_at is None
+    assert {(loc.region, loc.side) for loc in episode.locations.all()} == {("lower", "left")}
     assert {t.code for t in episode.triggers.all()} == {"heavy_lifting", "sudden_twist"}
     assert {(r.code, r.effect) for r in episode.relief.all()} == {("heat", 2)}
     assert episode.notes == "Bent down to lift a box of books."
+    assert [answer.code for answer in episode.red_flags.all()] == ["saddle_numbness"]
 
 
 def test_a_patient_logs_drinks_sees_the_chart_and_its_table_and_downloads_their_data(web):
