@@ -370,17 +370,34 @@ def table(results: list[tuple[Page, list[Run]]]) -> str:
     ]
     for page, runs in results:
         loads = [run.load_1min for run in runs]
+        cpu_index = f"{median(runs, 'cpu_index'):.0f}" if all(r.cpu_index for r in runs) else "n/a"
         lines.append(
             f"| {page.name} | `{page.path}` | {median(runs, 'performance'):.0f} "
-            f"| {median(runs, 'accessibility'):.0f} | {median(runs, 'fcp_s'):.1f} "
-            f"| {median(runs, 'lcp_s'):.1f} | {median(runs, 'tbt_ms'):.0f} "
+            f"| {median(runs, 'accessibility'):.0f} | {median(runs, 'fcp_s'):.2f} "
+            f"| {median(runs, 'lcp_s'):.2f} | {median(runs, 'tbt_ms'):.0f} "
             f"| {median(runs, 'cls'):.3f} | {median(runs, 'transfer_kib'):.0f} "
             f"| {median(runs, 'requests'):.0f} "
             f"| {' / '.join(f'{run.performance:.0f}' for run in runs)} "
-            f"| {median(runs, 'cpu_index'):.0f} "
+            f"| {cpu_index} "
             f"| {min(loads):.2f}-{max(loads):.2f} |"
         )
     return "\n".join(lines)
+
+
+def load_results(path: Path) -> list[tuple[Page, list[Run]]]:
+    """The pages and runs of an earlier run, from the .json it wrote."""
+    saved = json.loads(path.read_text())
+    known = set(Run.__dataclass_fields__)
+    return [
+        (
+            Page(**entry["page"]),
+            [
+                Run(**{"cpu_index": 0, **{k: v for k, v in run.items() if k in known}})
+                for run in entry["runs"]
+            ],
+        )
+        for entry in saved["pages"]
+    ]
 
 
 def notes(results: list[tuple[Page, list[Run]]]) -> list[str]:
@@ -443,7 +460,15 @@ def main() -> None:
     parser.add_argument(
         "--keep-reports", action="store_true", help="Keep every run's Lighthouse JSON report."
     )
+    parser.add_argument(
+        "--table",
+        type=Path,
+        help="Print the table of an earlier run from its .json in bench/results/, and stop.",
+    )
     args = parser.parse_args()
+    if args.table:
+        say(table(load_results(args.table)))
+        return
 
     for needed, hint in (
         (LIGHTHOUSE, "run `make install` (npm ci installs the devDependency)"),
