@@ -14,6 +14,8 @@ urlpatterns = [
     path("get-help/", views.get_help, name="get_help"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", views.profile, name="profile"),
+    # Ahead of Django's auth URLs: the same login, landing each role on its own page.
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("tracker/", include("tracker.urls")),
     path("", include("clinic.urls")),

@@ -4,7 +4,9 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -18,18 +20,27 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from accounts.models import User
+from accounts.roles import is_clinician
 from education.models import Article, Category
 from education.pages import public_page
 from portal.forms import ProfileForm, SignUpForm
 from tracker import services
 from tracker.dashboard import patient_profile
 from tracker.forms import RedFlagForm
-from tracker.rules import Tier, red_flags_in_tier
+from tracker.rules import RED_FLAGS, Tier, red_flags_in_tier
+
+# Which advice each red-flag answer gets, for the page's script (json_script "red-flag-tiers"):
+# the offline copy of "Get help now" shows the right tier without asking the server.
+RED_FLAG_TIERS = {
+    flag.code: "maternity" if flag.pregnancy_only else flag.tier.name.lower() for flag in RED_FLAGS
+}
 
 
 @public_page
@@ -59,8 +70,29 @@ def get_help(request: HttpRequest) -> HttpResponse:
             "soon": red_flags_in_tier(Tier.SOON),
             "maternity": red_flags_in_tier(Tier.MATERNITY),
             "red_flag_form": red_flag_form,
+            "red_flag_tiers": RED_FLAG_TIERS,
         },
     )
+
+
+def landing_url(user: User | AnonymousUser) -> str:
+    """Name the page a person starts from after logging in: their own work, not the home page.
+
+    A clinician starts at their queue (even one who is also staff), other staff (content
+    editors, administrators) at the admin, and a patient at their tracker.
+    """
+    if is_clinician(user):
+        return reverse("clinic:queue")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("tracker:dashboard")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, landing each role on its own page; a safe ?next= still wins."""
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -66,6 +66,8 @@ EPISODE_PATH = "/tracker/episodes/new/"
 DRINKS_PATH = "/tracker/drinks/"
 DRINK_ADD_PATH = "/tracker/drinks/add/"
 LOGIN_PATH = "/accounts/login/"
+# Where a patient lands after logging in (portal.views.landing_url).
+LANDING_PATH = "/tracker/"
 EPISODE_DONE = re.compile(r"^/tracker/(episodes/\d+/|advice/)$")
 DRINK_DONE = re.compile(r"^/tracker/(drinks/(\d{4}-\d{2}-\d{2}/)?|)$")
 
@@ -277,7 +279,7 @@ class Patient(threading.Thread):
             else:
                 data = {**form.hidden(), "username": self.username, "password": self.password}
                 answer = self.request("POST", LOGIN_PATH, "login", data)
-                if answer.status == 302 and answer.location == "/":
+                if answer.status == 302 and answer.location == LANDING_PATH:
                     self.logged_in = True
                     self.login_error = ""
                     return
