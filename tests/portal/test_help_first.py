@@ -108,6 +108,20 @@ def test_signed_in_pages_say_whose_they_are_for_queued_entries(alice, anonymous)
     assert "data-user=" not in anonymous.get(reverse("home")).content.decode()
 
 
+def test_the_colour_mode_is_set_in_the_head_by_a_static_script(anonymous) -> None:
+    page = anonymous.get(reverse("home")).content.decode()
+    head = page[: page.index("</head>")]
+    assert re.search(r'<script src="/static/js/colour-mode\.[0-9a-f]{12}\.js"></script>', head)
+    # The switch waits for the script (hidden without it) and offers the three modes.
+    switch = page[page.index("data-colour-mode") : page.index("</fieldset>")]
+    assert "hidden" in switch.split(">")[0]
+    assert re.findall(r'name="colour-mode" id="[^"]+" value="(\w+)"', switch) == [
+        "auto",
+        "light",
+        "dark",
+    ]
+
+
 def test_other_pages_that_say_call_carry_the_number_as_a_link(alice, anonymous) -> None:
     for _ in range(5):
         locked_out = anonymous.post(reverse("login"), {"username": "alice", "password": "wrong"})
