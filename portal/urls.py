@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -14,9 +15,10 @@ urlpatterns = [
     path("get-help/", views.get_help, name="get_help"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", views.profile, name="profile"),
-    # Ahead of Django's auth URLs: the same login, landing each role on its own page.
+    # Django's login, landing each role on its own page; then Django's other account pages
+    # (logout, password change and reset) without its own login.
     path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include([p for p in auth_urls.urlpatterns if p.name != "login"])),
     path("tracker/", include("tracker.urls")),
     path("", include("clinic.urls")),
     path("health/", views.health, name="health"),
