@@ -18,7 +18,10 @@ urlpatterns = [
     # Django's login, landing each role on its own page; then Django's other account pages
     # (logout, password change and reset) without its own login.
     path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/", include([p for p in auth_urls.urlpatterns if p.name != "login"])),
+    path(
+        "accounts/",
+        include([p for p in auth_urls.urlpatterns if getattr(p, "name", "") != "login"]),
+    ),
     path("tracker/", include("tracker.urls")),
     path("", include("clinic.urls")),
     path("health/", views.health, name="health"),
