@@ -337,6 +337,7 @@ def test_the_patient_view_is_read_only_and_audited(alice, bob, bob_client):
     assert 'id="chart-data"' in content
     # Nothing on it changes the patient's log: no way into her quick log or its detail steps.
     episode = Episode.objects.first()
+    assert episode is not None
     assert reverse("tracker:episode_edit", args=[episode.pk]) not in content
     for step in DETAIL_STEPS:
         assert reverse("tracker:episode_step", args=[episode.pk, step]) not in content
