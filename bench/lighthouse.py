@@ -8,14 +8,18 @@ patient with three months of entries through the portal's own services (tests/fa
 starts gunicorn on a free port with DJANGO_DEBUG=0 and the collected, hashed, compressed static
 files (`make collectstatic`, which `make lighthouse` runs first), signs the patient in by writing
 a session, and runs Lighthouse (the npm devDependency) in Debian's Chromium for each page: mobile
-form factor, Lighthouse's default simulated throttling (slow 4G, 4x CPU slowdown). The signed-in
-pages get the session cookie through --extra-headers. For each page it keeps the median of the
-runs, figure by figure, prints one table and writes it, with the machine's load, the versions
+form factor, Lighthouse's default simulated throttling (slow 4G, 4x CPU slowdown). Each run gets
+a new Chromium with an empty profile, started here; for the signed-in pages the session cookie
+goes into its cookie jar first (through Playwright, over the DevTools protocol), so every request
+carries it, the service worker's too, as on a signed-in phone. (Lighthouse's --extra-headers,
+with --cookie-header, reach only the page's own requests: the service worker's are sent signed
+out.) Lighthouse then connects to that Chromium (--port). For each page it keeps the median of
+the runs, figure by figure, prints one table and writes it, with the machine's load, the versions
 and every run's figures, to bench/results/lighthouse-<UTC time>.md and .json.
 
 Plain HTTP on the loopback needs DJANGO_SECURE_SSL_REDIRECT=0 (or every page answers 301 to
-https) and DJANGO_SECURE_COOKIES=0 (or Chromium drops the CSRF cookie set over http). Everything
-else is production's default.
+https) and DJANGO_SECURE_COOKIES=0 (cookies marked Secure are for https). Everything else is
+production's default.
 
 Lighthouse's scores depend on the CPU: with other work on the machine they drop. The one-minute
 load average is recorded before every run; compare runs made under similar load.
@@ -50,6 +54,13 @@ CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
     "--disable-component-update --disable-sync --disable-quic"
+)
+# What Lighthouse's own launcher (chrome-launcher) adds, where it matters for timing: no first-run
+# pages, no extensions, no throttling of timers or of a page in the background.
+LAUNCH_FLAGS = (
+    "--no-first-run --no-default-browser-check --disable-default-apps --disable-extensions "
+    "--mute-audio --disable-background-timer-throttling --disable-renderer-backgrounding "
+    "--disable-backgrounding-occluded-windows --disable-hang-monitor --password-store=basic"
 )
 PATIENT = "patient"  # the demo patient's username, as in `manage.py create_demo_accounts`
 HISTORY_DAYS = 90
@@ -292,8 +303,49 @@ def warm_up(url: str, cookie: str) -> None:
 # --- Lighthouse -----------------------------------------------------------------------------
 
 
-def lighthouse(url: str, *, headers: Path | None, report: Path) -> dict:
-    """One Lighthouse run in a fresh Chromium; the report (LHR) as a dict."""
+def start_chromium(profile: Path, *, log: Path) -> tuple[subprocess.Popen, int]:
+    """A new headless Chromium with an empty profile; the process and its DevTools port."""
+    command = [
+        CHROMIUM,
+        *CHROME_FLAGS.split(),
+        *LAUNCH_FLAGS.split(),
+        f"--user-data-dir={profile}",
+        "--remote-debugging-port=0",
+        "about:blank",
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("a"),
+        start_new_session=True,
+    )
+    active = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"Chromium exited with {process.returncode}; see {log}")
+        if active.exists() and (lines := active.read_text().split()):
+            return process, int(lines[0])
+        time.sleep(0.1)
+    stop(process)
+    raise SystemExit(f"Chromium opened no DevTools port within 60 seconds; see {log}")
+
+
+def put_cookie(*, devtools_port: int, cookie: str, url: str) -> None:
+    """Put the session cookie in the browser's own cookie jar, as a login would."""
+    from playwright.sync_api import sync_playwright
+
+    name, _, value = cookie.partition("=")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{devtools_port}")
+        browser.contexts[0].add_cookies(
+            [{"name": name, "value": value, "url": url, "httpOnly": True, "sameSite": "Lax"}]
+        )
+    # Leaving the block drops the connection; Chromium, started here, goes on.
+
+
+def lighthouse(url: str, *, cookie: str, cookie_header: bool, report: Path, work: Path) -> dict:
+    """One Lighthouse run in a new Chromium; the report (LHR) as a dict."""
     command = [
         str(LIGHTHOUSE),
         url,
@@ -303,17 +355,26 @@ def lighthouse(url: str, *, headers: Path | None, report: Path) -> dict:
         "--only-categories=performance,accessibility",
         "--output=json",
         f"--output-path={report}",
-        f"--chrome-flags={CHROME_FLAGS}",
     ]
-    if headers is not None:
+    if cookie and cookie_header:
+        headers = work / "headers.json"
+        headers.write_text(json.dumps({"Cookie": cookie}))
         command.append(f"--extra-headers={headers}")
     env = dict(os.environ, CHROME_PATH=CHROMIUM)
     # Chromium now and then fails to start or to answer on a busy machine: one more try.
     for attempt in (1, 2):
         report.unlink(missing_ok=True)
+        profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=work))
+        browser, devtools_port = start_chromium(profile, log=work / "chromium.log")
         try:
+            if cookie and not cookie_header:
+                put_cookie(devtools_port=devtools_port, cookie=cookie, url=url)
             finished = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS
+                [*command, f"--port={devtools_port}"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT_SECONDS,
             )
         except subprocess.TimeoutExpired:
             problem = f"no report within {RUN_TIMEOUT_SECONDS} s"
@@ -321,6 +382,9 @@ def lighthouse(url: str, *, headers: Path | None, report: Path) -> dict:
             if finished.returncode == 0 and report.exists():
                 return json.loads(report.read_text())
             problem = f"exit {finished.returncode}:\n{finished.stderr[-3000:]}"
+        finally:
+            stop(browser)
+            shutil.rmtree(profile, ignore_errors=True)
         say(f"Lighthouse failed on {url} (try {attempt}): {problem}")
     raise SystemExit(f"Lighthouse failed twice on {url}")
 
@@ -461,6 +525,12 @@ def main() -> None:
         "--keep-reports", action="store_true", help="Keep every run's Lighthouse JSON report."
     )
     parser.add_argument(
+        "--cookie-header",
+        action="store_true",
+        help="Sign in through Lighthouse's --extra-headers instead of the browser's cookie jar "
+        "(the service worker's requests then go out signed out).",
+    )
+    parser.add_argument(
         "--table",
         type=Path,
         help="Print the table of an earlier run from its .json in bench/results/, and stop.",
@@ -494,9 +564,6 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    headers = work / "headers.json"
-    headers.write_text(json.dumps({"Cookie": cookie}))
-    headers.chmod(0o600)
 
     chosen = pages(slug)
     if args.pages:
@@ -518,7 +585,13 @@ def main() -> None:
             for number in range(1, args.runs + 1):
                 load = os.getloadavg()[0]
                 report = reports / f"{page.key}-{number}.json"
-                lhr = lighthouse(url, headers=headers if page.signed_in else None, report=report)
+                lhr = lighthouse(
+                    url,
+                    cookie=cookie if page.signed_in else "",
+                    cookie_header=args.cookie_header,
+                    report=report,
+                    work=work,
+                )
                 first_lhr = first_lhr or lhr
                 run = figures(lhr, load=load)
                 if run.final_url != url:
@@ -544,7 +617,9 @@ def main() -> None:
             "compressed static files, DJANGO_SECURE_SSL_REDIRECT=0 and DJANGO_SECURE_COOKIES=0 "
             f"for plain http on the loopback), a fresh {env['DATABASE_URL'].split(':')[0]} "
             "database with the articles and the demo patient (three months of entries); "
-            "Lighthouse mobile, default simulated throttling, in Chromium; "
+            "Lighthouse mobile, default simulated throttling, in Chromium (a new one with an "
+            "empty profile each run; the patient signed in through "
+            f"{'--extra-headers' if args.cookie_header else 'its cookie jar'}); "
             f"{args.runs} runs per page, median of each figure.",
             "",
             body,
