@@ -104,7 +104,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="accounts.backends.PortalBackend")
         messages.success(request, _("Welcome. Your account is ready."))
-        return redirect("home")
+        return redirect("tracker:dashboard")
     return render(request, "registration/signup.html", {"form": form})
 
 

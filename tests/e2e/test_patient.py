@@ -75,7 +75,7 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
     episode = Episode.objects.get(patient__username="nadia")
     assert (episode.severity, episode.ended_at) == (7, None)
     web.check()
-    web.tab_to(page.get_by_role("button", name="Continue"))
+    web.tab_to(page.get_by_role("button", name="None of these: go on"))
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Where it hurts")
@@ -124,7 +124,7 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
     web.check()
     web.tab_to(page.get_by_role("checkbox", name=re.compile("^Numbness or tingling around")))
     page.keyboard.press("Space")
-    web.tab_to(page.get_by_role("button", name="Continue"))
+    web.tab_to(page.get_by_role("button", name="Save my answers"))
     page.keyboard.press("Enter")
 
     # The emergency advice comes at once, first on the page.
@@ -155,9 +155,13 @@ def test_a_patient_logs_drinks_sees_the_chart_and_its_table_and_downloads_their_
     web.check()
     # Drinks are added in place (static/js/drinks.js; tests/e2e/test_phone_drinks.py).
     page.get_by_role("button", name="+ a glass (200 ml)").click()
-    expect(page.get_by_role("status")).to_have_text("Added 200 ml. 200 ml, about 1.0 glasses.")
+    expect(page.locator("[data-drinks-status]")).to_have_text(
+        "Added 200 ml. 200 ml, about 1.0 glasses."
+    )
     page.get_by_role("button", name="+ a 500 ml bottle").click()
-    expect(page.get_by_role("status")).to_have_text("Added 500 ml. 700 ml, about 3.5 glasses.")
+    expect(page.locator("[data-drinks-status]")).to_have_text(
+        "Added 500 ml. 700 ml, about 3.5 glasses."
+    )
 
     # A mistyped amount: the message is next to the field and the typed value is kept.
     web.expected_errors.add(web.base_url + "/tracker/drinks/add/")  # answered 400 in place

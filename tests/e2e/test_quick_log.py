@@ -223,7 +223,7 @@ def test_the_optional_steps_follow_and_end_on_the_episode_with_what_was_saved(ph
     expect(page.get_by_text("Step 1 of 5, optional")).to_be_visible()
     phone.check()
     assert_touch_targets(page.locator("form.episode-step label.form-check-label"), count=10)
-    page.get_by_role("button", name="Continue").tap()
+    page.get_by_role("button", name="None of these: go on").tap()
 
     expect_step(page, "Where it hurts")
     phone.check(screenshot="quick-log-step-where")

@@ -24,6 +24,8 @@ def test_sign_up_creates_a_patient_with_no_roles_and_logs_them_in(anonymous) -> 
     response = anonymous.post(reverse("signup"), SIGNUP)
 
     assert response.status_code == 302
+    # A new patient lands on their tracker, as a patient does after logging in.
+    assert response["Location"] == reverse("tracker:dashboard")
     user = User.objects.get(username="newpatient")
     assert user.time_zone == "Europe/Paris"
     assert not user.groups.exists()
