@@ -142,6 +142,196 @@ def test_quick_add_on_the_dashboard_goes_back_to_the_dashboard(alice, alice_clie
     assert Drink.objects.get(patient=alice).day == today()
 
 
+# Quick-add in place: static/js/drinks.js sends the same forms asking for JSON
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def add_in_place(client, data: dict):
+    return client.post(ADD, data, **JSON)
+
+
+def test_a_glass_sent_in_place_is_stored_and_answered_with_the_new_total(alice, alice_client):
+    make_drink(alice, amount=300)
+    make_drink(alice, amount=999, day=days_ago(1))  # another day: not in the total
+    glass = quick_add_posts(alice_client.get(DASHBOARD).content)[0]
+    response = add_in_place(alice_client, glass)
+    assert response.status_code == 201
+    answer = response.json()
+    drink = Drink.objects.get(patient=alice, amount_ml=200)
+    assert drink.day == today()
+    assert {key: answer[key] for key in answer if key not in {"text", "item"}} == {
+        "saved": True,
+        "repeat": False,
+        "url": DASHBOARD,
+        "message": "Added 200 ml.",
+        "day": today().isoformat(),
+        "total_ml": 500,
+        "target_ml": 1600,
+        "reached": False,
+        "percent": 31,
+    }
+    assert answer["text"] == {
+        "dashboard": "500 ml of your 1600 ml target",
+        "day": "500 ml, about 2.5 glasses",
+    }
+    # The new drink's line for the day page's list, with its own links.
+    assert reverse("tracker:drink_edit", args=[drink.pk]) in answer["item"]
+    assert reverse("tracker:drink_delete", args=[drink.pk]) in answer["item"]
+    assert answer["item"].lstrip().startswith('<li class="list-group-item')
+    # Said in place, so no message waits for the next page.
+    assert messages_of(response) == []
+    assert Submission.objects.get(patient=alice).redirect_to == DASHBOARD
+
+
+def test_the_answers_words_are_the_pages_words_after_a_reload(alice, alice_client):
+    yesterday = days_ago(1)
+    page = alice_client.get(day_url(yesterday))
+    for data in quick_add_posts(page.content)[:2]:
+        answer = add_in_place(alice_client, data).json()
+    assert answer["url"] == day_url(yesterday)
+    assert answer["text"]["day"] == "700 ml, about 3.5 glasses"
+    assert answer["text"]["day"] in alice_client.get(day_url(yesterday)).content.decode()
+    bottle = quick_add_posts(alice_client.get(DASHBOARD).content)[1]
+    today_answer = add_in_place(alice_client, bottle).json()
+    assert today_answer["text"]["dashboard"] == "500 ml of your 1600 ml target"
+    assert today_answer["text"]["dashboard"] in alice_client.get(DASHBOARD).content.decode()
+
+
+def test_reaching_the_target_in_place_says_so(alice, alice_client):
+    make_drink(alice, amount=1500)
+    answer = add_in_place(alice_client, drink_data(amount=100)).json()
+    assert (answer["total_ml"], answer["reached"], answer["percent"]) == (1600, True, 100)
+
+
+def test_in_place_with_fluids_limited_there_is_no_target(alice, alice_client):
+    PatientProfile.objects.create(user=alice, limit_fluids=True, glass_ml=250)
+    answer = add_in_place(alice_client, drink_data(amount=250)).json()
+    assert (answer["target_ml"], answer["reached"], answer["percent"]) == (None, False, None)
+    assert answer["text"] == {"dashboard": "250 ml so far", "day": "250 ml, about 1.0 glasses"}
+
+
+def test_the_same_glass_sent_twice_in_place_is_stored_once(alice, alice_client):
+    data = drink_data(amount=200)
+    first = add_in_place(alice_client, data)
+    second = add_in_place(alice_client, data)
+    assert (first.status_code, second.status_code) == (201, 200)
+    answer = second.json()
+    assert answer["saved"] is True
+    assert answer["repeat"] is True
+    assert answer["message"] == "That drink was already saved."
+    assert answer["total_ml"] == 200
+    assert answer["item"] is None
+    assert answer["url"] == first.json()["url"] == HYDRATION
+    assert Drink.objects.filter(patient=alice).count() == 1
+    assert Submission.objects.filter(patient=alice).count() == 1
+    # A fresh key is a new drink.
+    assert add_in_place(alice_client, drink_data(amount=200)).status_code == 201
+    assert Drink.objects.filter(patient=alice).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"amount": "0"}, "amount_ml", "Please enter an amount above 0 ml."),
+        ({"amount": ""}, "amount_ml", "This field is required."),
+        ({"amount": "abc"}, "amount_ml", "Please enter a whole number of millilitres."),
+        ({"day": "2025-02-30"}, "day", "Enter a valid date."),
+    ],
+)
+def test_bad_input_in_place_is_answered_400_with_the_fields_messages(
+    alice_client, overrides, field, message
+):
+    response = add_in_place(alice_client, drink_data(**overrides))
+    assert response.status_code == 400
+    assert response.json() == {"errors": {field: [message]}}
+    assert not Drink.objects.exists()
+    assert not Submission.objects.exists()
+
+
+def test_a_missing_submission_key_in_place_is_refused(alice_client):
+    data = drink_data()
+    del data["submission_key"]
+    response = add_in_place(alice_client, data)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["submission_key"]
+    assert not Drink.objects.exists()
+
+
+def test_over_the_hourly_limit_in_place_is_answered_429_and_nothing_is_stored(alice, alice_client):
+    limit = django_settings.PORTAL_DRINKS_PER_HOUR
+    for _n in range(limit):
+        make_drink(alice, amount=100)
+    response = add_in_place(alice_client, drink_data(amount=250))
+    assert response.status_code == 429
+    assert response.json() == {
+        "errors": {
+            "__all__": [
+                f"You have logged {limit} entries in the last hour, which is as many as the "
+                "tracker takes in an hour. Nothing more was saved. Please try again later. If "
+                "you need help now, use Get help."
+            ]
+        }
+    }
+    assert Drink.objects.filter(patient=alice).count() == limit
+    assert not Submission.objects.exists()
+
+
+def test_signed_out_in_place_is_answered_401_with_where_to_log_in(db, anonymous):
+    response = add_in_place(anonymous, drink_data())
+    assert response.status_code == 401
+    assert response.json() == {"login": reverse("login")}
+    assert not Drink.objects.exists()
+
+
+def test_in_place_only_the_senders_own_drinks_count_and_change(alice, alice_client, charlie):
+    charlie.time_zone = "Pacific/Auckland"
+    charlie.save()
+    make_drink(charlie, amount=444)
+    charlies_key = str(uuid.uuid4())
+    assert (
+        client_for(charlie).post(ADD, drink_data(amount=300, key=charlies_key), **JSON).status_code
+        == 201
+    )
+    # The same key from another person is that person's own new drink; a patient field in
+    # the post is ignored.
+    response = alice_client.post(
+        ADD, {**drink_data(amount=200, key=charlies_key), "patient": charlie.pk}, **JSON
+    )
+    assert response.status_code == 201
+    assert response.json()["total_ml"] == 200
+    assert list(Drink.objects.filter(patient=alice).values_list("amount_ml", flat=True)) == [200]
+    assert sorted(Drink.objects.filter(patient=charlie).values_list("amount_ml", flat=True)) == [
+        300,
+        444,
+    ]
+
+
+def test_in_place_the_csrf_token_may_come_in_a_header(alice, alice_client):
+    client = client_for(alice)  # alice_client has set her zone
+    client.handler.enforce_csrf_checks = True
+    client.get(HYDRATION)  # the page sets the csrftoken cookie the script reads
+    data = drink_data(amount=200)
+    refused = client.post(ADD, data, **JSON)
+    assert refused.status_code == 403
+    token = client.cookies[django_settings.CSRF_COOKIE_NAME].value
+    response = client.post(ADD, data, HTTP_X_CSRFTOKEN=token, **JSON)
+    assert response.status_code == 201
+    assert Drink.objects.filter(patient=alice).count() == 1
+
+
+def test_the_quick_add_forms_work_without_a_script_and_carry_one_for_in_place(alice_client):
+    for url in (DASHBOARD, HYDRATION):
+        content = alice_client.get(url).content.decode()
+        # Plain forms posting to drink_add, each with its own key; the script is extra.
+        forms = QUICK_ADD_FORM.findall(content)
+        assert len(forms) == 3
+        keys = {dict(HIDDEN_INPUT.findall(body))["submission_key"] for body in forms}
+        assert len(keys) == 3
+        assert re.search(r'<script src="/static/js/drinks\.[0-9a-f]+\.js"></script>', content)
+        assert 'aria-live="polite" data-drinks-status' in content
+
+
 # Bad input when adding
 
 AMOUNT_ABOVE_0 = "Please enter an amount above 0 ml."
