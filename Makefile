@@ -40,6 +40,7 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py load_articles
 	$(DEV_ENV) $(BIN)/python manage.py create_demo_accounts
+	$(DEV_ENV) npm run --silent build:sw
 	@echo "Serving http://127.0.0.1:8000 (Ctrl+C to stop)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -67,11 +68,14 @@ check-deploy: install
 	DJANGO_SECRET_KEY="$$(openssl rand -base64 48)" DJANGO_ALLOWED_HOSTS=portal.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# Django's collectstatic, then the service worker (Workbox, scripts/build-sw.mjs) from the
+# collected, hashed names; WhiteNoise serves it at /sw.js (build/root/, not committed).
 collectstatic: install
 	DJANGO_SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput -v0
+	npm run --silent build:sw
 
 clean:
-	rm -rf $(VENV) node_modules $(STAMPS) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(STAMPS) staticfiles build .pytest_cache .ruff_cache
 
 # --- Operations: backups and the load test (both need PostgreSQL; see docs/reliability.md) ---
 .PHONY: backup restore loadtest loadtest-restart

@@ -7,6 +7,7 @@ helpers below, which fail loudly on a malformed value. `.env.example` documents 
 import datetime
 import os
 from pathlib import Path
+from wsgiref.headers import Headers
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -218,7 +219,21 @@ STATICFILES_DIRS = [
     # Front-end packages come from the npm registry at set-up; nothing third-party is committed.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # The offline outbox's IndexedDB store (static/js/outbox.js).
+    ("vendor/idb-keyval", BASE_DIR / "node_modules" / "idb-keyval" / "dist"),
 ]
+# The installable app (issue 16): `make collectstatic` builds the service worker from Workbox
+# (scripts/build-sw.mjs) into build/root/, which WhiteNoise serves at the site's root, so /sw.js
+# may control every page. Browsers must ask for it again on every update check: no-cache.
+WHITENOISE_ROOT = BASE_DIR / "build" / "root"
+
+
+def service_worker_headers(headers: Headers, path: str, url: str) -> None:
+    if url == "/sw.js":
+        headers["Cache-Control"] = "no-cache"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = service_worker_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -280,6 +295,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # The installable app: its service worker (/sw.js) and manifest, from our origin only.
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
     },
 }
 

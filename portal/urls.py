@@ -3,7 +3,7 @@ from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import views
+from portal import offline, views
 
 admin.site.site_header = _("Back cramp care: staff")
 admin.site.site_title = _("Back cramp care admin")
@@ -27,6 +27,10 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("ping/", views.ping, name="ping"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # The installable app (issue 16): its manifest, the page shown offline, the iOS icon.
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline, name="offline"),
+    path("apple-touch-icon.png", offline.apple_touch_icon, name="apple_touch_icon"),
     path("", include("education.urls")),
     path("admin/", admin.site.urls),
 ]

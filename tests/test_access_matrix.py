@@ -166,6 +166,10 @@ SITE_RULES: dict[str, Rule] = {
     "health": public(),
     "ping": public(),
     "favicon": public(Expect(301, "/static/")),
+    # The installable app (issue 16): the same for everyone, never anyone's data.
+    "manifest": public(),
+    "offline": public(),
+    "apple_touch_icon": public(Expect(301, "/static/")),
     "login": public(),
     "password_reset": public(),
     "password_reset_done": public(),

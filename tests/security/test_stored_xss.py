@@ -93,6 +93,8 @@ URL_ATTRIBUTES = {
     "xlink:href", "ping", "codebase", "manifest", "lowsrc", "dynsrc",
 }  # fmt: skip
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
+# The page's own <link>s outside the static files: the installable app's manifest and iOS icon.
+OWN_ROOT_LINKS = {"/manifest.webmanifest", "/apple-touch-icon.png"}
 FORBIDDEN_TAGS = {
     "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "base",
     "style", "img", "video", "audio",
@@ -153,7 +155,8 @@ def problems_in(html: str) -> list[str]:
             found.append(f"<{tag}>")
         if tag == "meta" and "http-equiv" in attrs:
             found.append("<meta http-equiv>")
-        if tag == "link" and not (attrs.get("href") or "").startswith("/static/"):
+        href = attrs.get("href") or ""
+        if tag == "link" and not (href.startswith("/static/") or href in OWN_ROOT_LINKS):
             found.append(f"<link href={attrs.get('href')!r}>")
         if tag == "form" and not (attrs.get("action") or "/").startswith(("/", "?")):
             found.append(f"<form action={attrs.get('action')!r}>")
