@@ -112,6 +112,10 @@ class ItemStat:
 
 @dataclass(frozen=True)
 class DayRow:
+    """One local day of the charts. None is "not logged", never 0 (CLINICAL.md 2): worst is 0
+    only when the patient said there were no symptoms, and drinks_ml is 0 only on a day marked
+    complete with no drinks."""
+
     day: datetime.date
     worst: int | None
     drinks_ml: int | None
@@ -139,6 +143,7 @@ class Summary:
 
     @property
     def chart_data(self) -> dict:
+        """The charts' numbers: null where nothing was logged, drawn as a gap, not as 0."""
         return {
             "labels": [row.day.isoformat() for row in self.rows],
             "severity": [row.worst for row in self.rows],
@@ -306,7 +311,8 @@ def build_summary(
             DayRow(
                 day=day,
                 worst=worst.get(day),
-                drinks_ml=drink_totals[day][0] if day in drink_totals else None,
+                # A day with no drinks is not logged, unless it is marked complete.
+                drinks_ml=hydration_days[day][0] if day in hydration_days else None,
                 complete=hydration_days.get(day, (0, False))[1],
             )
             for day in dates.dates_between(chart_since, today)

@@ -1,5 +1,9 @@
 // Draw the dashboard's two charts from the numbers the page carries as JSON. The same numbers
 // are in a table on the page, so nothing is lost without JavaScript.
+//
+// null is a day with nothing logged: it is drawn as a gap (no point, no bar), never as 0. A 0
+// is something the patient logged (no symptoms, or a fully logged day with no drinks) and is
+// drawn: a point on the pain line, a thin bar on the drinks chart.
 (function () {
   "use strict";
   var source = document.getElementById("chart-data");
@@ -18,15 +22,30 @@
   };
 
   new Chart(document.getElementById("severity-chart"), {
-    type: "bar",
+    type: "line",
     data: {
       labels: labels,
-      datasets: [{ label: data.names.severity, data: data.severity, backgroundColor: "#0b5394" }],
+      datasets: [{
+        label: data.names.severity,
+        data: data.severity,
+        borderColor: "#0b5394",
+        backgroundColor: "#0b5394",
+        pointRadius: 3,
+        pointHoverRadius: 5,
+        spanGaps: false,
+      }],
     },
     options: Object.assign({}, common, { scales: { y: { min: 0, max: 10, ticks: { stepSize: 2 } } } }),
   });
 
-  var drinkSets = [{ label: data.names.drinks, data: data.drinks, backgroundColor: "#2a7d5f", order: 2 }];
+  var drinkSets = [{
+    label: data.names.drinks,
+    data: data.drinks,
+    backgroundColor: "#2a7d5f",
+    // A logged 0 still shows; a null (not logged) draws nothing whatever this says.
+    minBarLength: 3,
+    order: 2,
+  }];
   if (data.target) {
     drinkSets.push({
       type: "line",
@@ -38,12 +57,22 @@
       order: 1,
     });
   }
-  new Chart(document.getElementById("drinks-chart"), {
+  var drinksChart = new Chart(document.getElementById("drinks-chart"), {
     type: "bar",
     data: { labels: labels, datasets: drinkSets },
     options: Object.assign({}, common, {
       plugins: { legend: { display: Boolean(data.target) } },
       scales: { y: { min: 0 } },
     }),
+  });
+
+  // A drink added in place (static/js/drinks.js) changes that day's bar and its table cell.
+  document.addEventListener("drinks:total", function (event) {
+    var index = data.labels.indexOf(event.detail.day);
+    if (index < 0) { return; }
+    drinksChart.data.datasets[0].data[index] = event.detail.totalMl;
+    drinksChart.update();
+    var cell = document.querySelector('[data-drinks-cell="' + event.detail.day + '"]');
+    if (cell) { cell.textContent = String(event.detail.totalMl); }
   });
 })();

@@ -176,7 +176,40 @@ def test_the_chart_data_and_table_hold_the_same_numbers(alice_london):
     assert data["drinks"][-1] == 450
     assert data["target"] == 1600
     assert "<td>6 (moderate)</td>" in content
-    assert "<td>450</td>" in content
+    # Today's cell is marked so a drink added in place (drinks.js, charts.js) can change it.
+    assert f'<td><span data-drinks-cell="{today().isoformat()}">450</span></td>' in content
+    # Today's pain and yesterday's drinks were not logged: said in words, not as 0 or a dash.
+    assert "<td>not logged</td><td><span" in content
+    assert "<td>6 (moderate)</td><td>not logged</td>" in content
+
+
+def test_a_day_not_logged_is_null_in_the_charts_and_a_logged_zero_is_zero(alice_london):
+    days = [today() - datetime.timedelta(days=n) for n in range(5)]
+    check_in(alice_london, day=days[1], severity=0)  # "no back symptoms"
+    episode_on(alice_london, days[2], severity=4)
+    HydrationDay.objects.create(patient=alice_london, day=days[3], complete=True)  # drank nothing
+    add_drink(alice_london, day=days[2], ml=300)  # some drinks, not marked complete
+    HydrationDay.objects.create(patient=alice_london, day=days[4], complete=False)
+    response = client_for(alice_london).get(DASHBOARD)
+    summary = response.context["summary"]
+    rows = {row.day: row for row in summary.rows}
+    assert [rows[day].worst for day in days] == [None, 0, 4, None, None]
+    assert [rows[day].drinks_ml for day in days] == [None, None, 300, 0, None]
+    assert [rows[day].complete for day in days] == [False, False, False, True, False]
+    content = response.content.decode()
+    script = content.split('id="chart-data" type="application/json">')[1].split("</script>")[0]
+    data = json.loads(script)
+    assert data["severity"][-5:] == [None, None, 4, 0, None]
+    assert data["drinks"][-5:] == [None, 0, 300, None, None]
+    # Nothing logged at all before these days: every earlier day is a gap, never a 0.
+    assert set(data["severity"][:-5]) == {None}
+    assert set(data["drinks"][:-5]) == {None}
+    # The table says the same, in words.
+    day_cell = '<th scope="row">{:%a %-d %b}</th>'
+    assert day_cell.format(days[1]) + "<td>0 (no pain)</td><td>not logged</td>" in content
+    assert day_cell.format(days[3]) + "<td>not logged</td><td>0 (all logged)</td>" in content
+    assert day_cell.format(days[4]) + "<td>not logged</td><td>not logged</td>" in content
+    assert "which is not the same as 0" in content
 
 
 def test_ninety_days_can_be_chosen_and_other_periods_fall_back_to_thirty(alice_london):
