@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from education.models import Article
-from tracker import dates, rules
+from tracker import dates, presenter, rules
 from tracker.assessment import Assessment
 from tracker.models import (
     Acknowledgement,
@@ -140,6 +140,13 @@ class Summary:
     run_seen_by: list[Acknowledgement] = field(default_factory=list)
     open_episodes: list[Episode] = field(default_factory=list)
     recent_episodes: list[Episode] = field(default_factory=list)
+
+    @property
+    def comparison_lines(self) -> list[str]:
+        """The drinks comparison in words (rates per logged day), or nothing."""
+        if self.comparison is None:
+            return []
+        return presenter.hydration_comparison_lines(self.comparison)
 
     @property
     def chart_data(self) -> dict:

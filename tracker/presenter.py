@@ -7,6 +7,7 @@ clinician reads short third-person reasons with dates.
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -189,3 +190,50 @@ def patient_notices(assessment: Assessment) -> list[Notice]:
             )
         )
     return notices
+
+
+# The drinks comparison (CLINICAL.md 3.3): rates per logged day, never raw counts.
+
+
+def _per_day(episodes: int, days: int) -> str:
+    """Return episodes per day to two places, rounded half up from the exact fraction."""
+    rate = (Decimal(episodes) / Decimal(days)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return formats.number_format(rate, decimal_pos=2)
+
+
+def _episodes_after(episodes: int, days: int) -> str:
+    return _("%(episodes)s after %(days)s") % {
+        "episodes": ngettext("%(count)s episode", "%(count)s episodes", episodes)
+        % {"count": episodes},
+        "days": ngettext("%(count)s day", "%(count)s days", days) % {"count": days},
+    }
+
+
+def hydration_comparison_lines(comparison: rules.HydrationComparison) -> list[str]:
+    """Say how often episodes started after low days and after days at target, per day.
+
+    Neutral words (no "you"): the patient's dashboard and the clinician's view both show them.
+    """
+    lines = [
+        _(
+            "After fully logged days with drinks below three quarters of the target: "
+            "%(rate)s episodes per day (%(counts)s)."
+        )
+        % {
+            "rate": _per_day(comparison.episodes_after_low, comparison.low_days),
+            "counts": _episodes_after(comparison.episodes_after_low, comparison.low_days),
+        },
+        _("After fully logged days at the target: %(rate)s episodes per day (%(counts)s).")
+        % {
+            "rate": _per_day(comparison.episodes_after_target, comparison.target_days),
+            "counts": _episodes_after(comparison.episodes_after_target, comparison.target_days),
+        },
+    ]
+    order = comparison.order
+    if order is rules.RateOrder.HIGHER_AFTER_LOW:
+        lines.append(_("Per day, episodes started more often after the low days."))
+    elif order is rules.RateOrder.HIGHER_AFTER_TARGET:
+        lines.append(_("Per day, episodes started more often after the days at the target."))
+    else:
+        lines.append(_("Per day, episodes started as often after both kinds of day."))
+    return lines

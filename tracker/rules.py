@@ -390,9 +390,22 @@ def is_complete_day(*, marked_complete: bool, entry_count: int) -> bool:
     return marked_complete or entry_count >= COMPLETE_DAY_MIN_ENTRIES
 
 
+class RateOrder(enum.Enum):
+    """Which kind of day was followed by more episodes per day."""
+
+    HIGHER_AFTER_LOW = "low"
+    HIGHER_AFTER_TARGET = "target"
+    EQUAL = "equal"
+
+
 @dataclass(frozen=True)
 class HydrationComparison:
-    """Hold the episode counts after low days and after days at target (an association only)."""
+    """Episodes per day after low days and after days at target (an association only).
+
+    The two kinds of day are rarely equal in number, so only the rates compare: 6 episodes
+    after 20 days at target is fewer per day than 3 after 5 low days. The counts are kept to
+    say what each rate is made of.
+    """
 
     low_days: int
     target_days: int
@@ -409,6 +422,17 @@ class HydrationComparison:
         """Return the episodes per day that followed a day at target."""
         return self.episodes_after_target / self.target_days
 
+    @property
+    def order(self) -> RateOrder:
+        """Say which rate is higher, compared exactly (as fractions, not as rounded floats)."""
+        after_low = self.episodes_after_low * self.target_days
+        after_target = self.episodes_after_target * self.low_days
+        if after_low > after_target:
+            return RateOrder.HIGHER_AFTER_LOW
+        if after_low < after_target:
+            return RateOrder.HIGHER_AFTER_TARGET
+        return RateOrder.EQUAL
+
 
 def hydration_comparison(
     *,
@@ -417,10 +441,14 @@ def hydration_comparison(
     target_ml: int,
     today: date,
 ) -> HydrationComparison | None:
-    """Compare episodes after low days with episodes after days at target.
+    """Compare the rate of episodes after low days with the rate after days at target.
 
     days maps a local date to (total ml, complete); episode_starts are the local start dates of
-    episodes, one per episode. Returns None while there is not enough data yet.
+    episodes, one per episode. Each complete day d from 42 days ago to the day before yesterday
+    is low (below 75% of the target) or at target (the target or more), or neither; the episodes
+    starting on d + 1 are counted against d's kind, so each rate is episodes per logged day of
+    that kind. Returns None while there is not enough data yet (CLINICAL.md 3.3: 28 complete
+    days, 5 of each kind, 4 episodes after them).
     """
     if target_ml <= 0:
         raise ValueError(f"target_ml must be positive, got {target_ml}")

@@ -259,11 +259,39 @@ def test_the_hydration_comparison_shows_when_there_is_enough(alice_london):
         HydrationDay.objects.create(patient=alice_london, day=day, complete=True)
         if low:
             episode_on(alice_london, day + datetime.timedelta(days=1))
-    summary = client_for(alice_london).get(DASHBOARD).context["summary"]
+    response = client_for(alice_london).get(DASHBOARD)
+    summary = response.context["summary"]
     assert summary.comparison is not None
     assert summary.comparison.low_days == 20
     assert summary.comparison.episodes_after_low == 20
     assert summary.comparison.episodes_after_target == 0
+    content = response.content.decode()
+    assert "three quarters of the target: 1.00 episodes per day (20 episodes after 20 days)" in (
+        content
+    )
+    assert "at the target: 0.00 episodes per day (0 episodes after 20 days)" in content
+    assert "Per day, episodes started more often after the low days." in content
+
+
+def test_the_hydration_comparison_on_the_page_follows_rates_not_counts(alice_london):
+    # 30 complete days before the day before yesterday: 5 low days, each followed by an
+    # episode, then 25 days at target, 10 of them followed by one. More episodes came after
+    # days at target, but fewer per day.
+    for n in range(2, 32):
+        day = today() - datetime.timedelta(days=n)
+        low = n >= 27
+        add_drink(alice_london, day=day, ml=500 if low else 1600)
+        HydrationDay.objects.create(patient=alice_london, day=day, complete=True)
+        if low or (n % 2 == 0 and n <= 20):
+            episode_on(alice_london, day + datetime.timedelta(days=1))
+    response = client_for(alice_london).get(DASHBOARD)
+    comparison = response.context["summary"].comparison
+    assert (comparison.low_days, comparison.episodes_after_low) == (5, 5)
+    assert (comparison.target_days, comparison.episodes_after_target) == (25, 10)
+    content = response.content.decode()
+    assert "1.00 episodes per day (5 episodes after 5 days)" in content
+    assert "0.40 episodes per day (10 episodes after 25 days)" in content
+    assert "Per day, episodes started more often after the low days." in content
 
 
 def test_a_patient_told_to_limit_fluids_sees_no_target(alice_london):

@@ -4,8 +4,14 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from tracker.assessment import Assessment, Kind, Reason, Urgency
-from tracker.presenter import clinician_lines, fhir_text, format_local, patient_notices
-from tracker.rules import Run
+from tracker.presenter import (
+    clinician_lines,
+    fhir_text,
+    format_local,
+    hydration_comparison_lines,
+    patient_notices,
+)
+from tracker.rules import HydrationComparison, Run
 
 LONDON = ZoneInfo("Europe/London")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -81,3 +87,41 @@ def test_one_instant_is_shown_in_each_viewers_own_zone() -> None:
     assert format_local(ANSWERED, "j M H:i", LONDON) == "18 Jan 12:00"
     assert format_local(ANSWERED, "j M H:i", TOKYO) == "18 Jan 21:00"
     assert format_local(ANSWERED, "j M H:i", LONDON) == "18 Jan 12:00"
+
+
+def test_the_drinks_comparison_is_worded_as_rates_per_day() -> None:
+    # More episodes after days at target (6 against 3), but fewer per day: the words follow the
+    # rates.
+    comparison = HydrationComparison(
+        low_days=5, target_days=20, episodes_after_low=3, episodes_after_target=6
+    )
+    assert hydration_comparison_lines(comparison) == [
+        "After fully logged days with drinks below three quarters of the target: 0.60 episodes "
+        "per day (3 episodes after 5 days).",
+        "After fully logged days at the target: 0.30 episodes per day (6 episodes after 20 days).",
+        "Per day, episodes started more often after the low days.",
+    ]
+
+
+def test_the_drinks_comparison_says_which_rate_is_higher_or_that_they_are_equal() -> None:
+    higher_after_target = HydrationComparison(
+        low_days=10, target_days=5, episodes_after_low=3, episodes_after_target=2
+    )
+    assert hydration_comparison_lines(higher_after_target)[1:] == [
+        "After fully logged days at the target: 0.40 episodes per day (2 episodes after 5 days).",
+        "Per day, episodes started more often after the days at the target.",
+    ]
+    equal = HydrationComparison(
+        low_days=5, target_days=20, episodes_after_low=1, episodes_after_target=4
+    )
+    assert hydration_comparison_lines(equal)[2] == (
+        "Per day, episodes started as often after both kinds of day."
+    )
+    one = HydrationComparison(
+        low_days=6, target_days=5, episodes_after_low=1, episodes_after_target=4
+    )
+    assert "0.17 episodes per day (1 episode after 6 days)" in hydration_comparison_lines(one)[0]
+    eighth = HydrationComparison(
+        low_days=8, target_days=5, episodes_after_low=1, episodes_after_target=4
+    )
+    assert "0.13 episodes per day" in hydration_comparison_lines(eighth)[0]  # 0.125, half up

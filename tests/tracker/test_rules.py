@@ -22,6 +22,7 @@ from tracker.rules import (
     DayStatus,
     EpisodeDays,
     HydrationComparison,
+    RateOrder,
     Run,
     Tier,
     advice_tiers,
@@ -895,6 +896,62 @@ def test_yesterday_never_counts_because_today_is_not_over() -> None:
         days=days, episode_starts=episodes, target_ml=H_TARGET, today=H_TODAY
     )
     assert comparison is None
+
+
+# Rates, not counts: 5 low days and 20 days at target (28 complete days in all).
+UNEVEN = "LLLLL" + "T" * 20 + "MMM"
+AFTER_TARGET = (5, 7, 9, 11, 13, 15)  # one episode after each of six days at target
+
+
+def test_the_comparison_is_of_rates_when_raw_counts_point_the_other_way() -> None:
+    # 3 episodes after 5 low days (0.6 a day) and 6 after 20 days at target (0.3 a day): more
+    # episodes followed days at target, but fewer per day.
+    comparison = _compare(UNEVEN, after=(0, 1, 2, *AFTER_TARGET))
+    assert comparison == HydrationComparison(
+        low_days=5, target_days=20, episodes_after_low=3, episodes_after_target=6
+    )
+    assert comparison.episodes_after_target > comparison.episodes_after_low
+    assert comparison.rate_after_low == pytest.approx(0.6)
+    assert comparison.rate_after_target == pytest.approx(0.3)
+    assert comparison.order is RateOrder.HIGHER_AFTER_LOW
+
+
+def test_equal_counts_after_unequal_numbers_of_days_are_unequal_rates() -> None:
+    # 4 after 5 low days against 4 after 20 days at target.
+    comparison = _compare(UNEVEN, after=(0, 1, 2, 3, 5, 7, 9, 11))
+    assert comparison is not None
+    assert comparison.episodes_after_low == comparison.episodes_after_target == 4
+    assert comparison.order is RateOrder.HIGHER_AFTER_LOW
+
+
+def test_a_higher_rate_after_days_at_target_is_said_so() -> None:
+    comparison = _compare(UNEVEN, after=(0, *AFTER_TARGET, 17, 19, 21, 23))
+    assert comparison is not None
+    assert (comparison.episodes_after_low, comparison.episodes_after_target) == (1, 10)
+    assert comparison.order is RateOrder.HIGHER_AFTER_TARGET
+
+
+def test_equal_rates_are_compared_exactly() -> None:
+    # 1 in 5 and 4 in 20 are the same rate, whatever floating point makes of them.
+    comparison = _compare(UNEVEN, after=(0, 5, 7, 9, 11))
+    assert comparison is not None
+    assert (comparison.episodes_after_low, comparison.episodes_after_target) == (1, 4)
+    assert comparison.order is RateOrder.EQUAL
+
+
+@pytest.mark.parametrize(
+    ("kinds", "after", "shown"),
+    [
+        (UNEVEN, (0, 5, 7, 9), True),  # exactly 4 episodes
+        (UNEVEN, (0, 5, 7), False),  # 3
+        (UNEVEN[:-1], (0, 5, 7, 9), False),  # 27 complete days
+        ("LLLLM" + "T" * 20 + "MMM", (0, 5, 7, 9), False),  # 4 low days
+        ("L" * 19 + "TTTTT" + "MMMM", (0, 19, 20, 21), True),  # exactly 5 days at target
+        ("L" * 20 + "TTTTM" + "MMM", (0, 20, 21, 22), False),  # 4 days at target
+    ],
+)
+def test_the_minimum_data_holds_whatever_the_rates(kinds, after, shown) -> None:
+    assert (_compare(kinds, after=after) is not None) is shown
 
 
 def test_hydration_comparison_rejects_a_target_of_zero() -> None:
