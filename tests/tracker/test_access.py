@@ -37,6 +37,10 @@ def url_for(pattern: URLPattern, records: dict[str, object]) -> str:
     if params == {"pk"}:
         owner = "drink" if pattern.name.startswith("drink_") else "episode"
         return reverse(f"tracker:{pattern.name}", kwargs={"pk": records[owner].pk})
+    if params == {"pk", "step"}:
+        return reverse(
+            f"tracker:{pattern.name}", kwargs={"pk": records["episode"].pk, "step": "notes"}
+        )
     if params == {"day"}:
         return reverse(f"tracker:{pattern.name}", kwargs={"day": datetime.date(2026, 1, 5)})
     raise AssertionError(f"add {pattern.name} with parameters {params} to this test")
