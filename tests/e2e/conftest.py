@@ -142,6 +142,13 @@ class Browser:
     def check(self, screenshot: str | None = None) -> None:
         """Audit the current page: axe-core WCAG 2.1 A/AA, and no sideways scroll at WIDTHS."""
         self.page.wait_for_load_state("load")
+        # A colour that is still changing (a button's transition after a tap or a colour-mode
+        # switch) is measured half-way by axe: let transitions end first.
+        self.page.wait_for_function(
+            "() => document.getAnimations().every(a => !(a instanceof CSSTransition) || "
+            "a.playState !== 'running')",
+            timeout=5000,
+        )
         violations = self._axe()
         assert not violations, f"axe on {self.path}:\n" + "\n".join(violations)
         if screenshot:
