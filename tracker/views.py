@@ -228,8 +228,9 @@ def _step_url(episode: Episode, step: str) -> str:
 def episode_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One optional step of an episode's details, saved on its own.
 
-    After a quick log the steps follow one another (?next=1 keeps going); from the episode's page
-    each opens alone and returns there. A yes to a safety question goes to the advice at once.
+    After a quick log the steps follow one another; from the episode's page (?from=episode) each
+    opens alone and returns there. "Skip this step" is a link to the next one. A yes to a
+    safety question, or pain spreading to both legs, goes to the advice at once.
     """
     if step not in DETAIL_STEPS:
         raise Http404("No such step")
@@ -249,18 +250,15 @@ def episode_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         episode=episode,
         pregnant=patient_profile(request.user).pregnant,
     )
-    if request.method == "POST":
-        if "skip" in request.POST:
-            return redirect(next_url)
-        if form.is_valid():
-            answered = services.change_details(
-                episode=episode, details=form.details(), now=timezone.now()
-            )
-            if answered:
-                return redirect("tracker:advice")
-            if step != "safety":
-                messages.success(request, _("Saved: %(step)s.") % {"step": form.title})
-            return redirect(next_url if in_sequence else done_url)
+    if request.method == "POST" and form.is_valid():
+        answered = services.change_details(
+            episode=episode, details=form.details(), now=timezone.now()
+        )
+        if answered:
+            return redirect("tracker:advice")
+        if step != "safety":
+            messages.success(request, _("Saved: %(step)s.") % {"step": form.title})
+        return redirect(next_url)
     return render(
         request,
         "tracker/episode_step.html",
