@@ -203,15 +203,8 @@ class QuickLogForm(SubmissionKeyForm):
             return data
         end_date, end_time = data.get("end_date"), data.get("end_time")
         if data["status"] == ONGOING:
-            if end_date or end_time:
-                self.add_error(
-                    "status",
-                    _(
-                        "You gave a time it stopped. Choose “It has stopped”, "
-                        "or clear the time it stopped."
-                    ),
-                )
-                return data
+            # The end fields are hidden while "Still going" is chosen, and still sent: changing
+            # an ended episode back to ongoing sends its old end. What the person sees wins.
             self.started_at, self.ended_at = start, None
             return data
         self.started_at = start

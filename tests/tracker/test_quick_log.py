@@ -107,6 +107,34 @@ def _now_fields() -> dict:
     }
 
 
+def test_still_going_ignores_the_hidden_end_fields(alice, alice_client):
+    """The end fields are hidden while "Still going" is chosen but still sent (an ended
+    episode changed back to ongoing sends its old end): what the person sees wins."""
+    alice_client.post(CREATE, quick(status="ongoing", end_date="2026-01-01", end_time="10:00"))
+    assert Episode.objects.get(patient=alice).ended_at is None
+
+
+def test_an_ended_episode_can_be_made_ongoing_again_in_one_go(alice, alice_client):
+    episode = log_episode(
+        alice,
+        start=timezone.now() - datetime.timedelta(hours=3),
+        end=timezone.now() - datetime.timedelta(hours=2),
+    )
+    edit = reverse("tracker:episode_edit", args=[episode.pk])
+    form = alice_client.get(edit).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {
+        key: value.isoformat() if hasattr(value, "isoformat") else value
+        for key, value in data.items()
+        if value is not None
+    }
+    data.update(status="ongoing")
+    response = alice_client.post(edit, data)
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.ended_at is None
+
+
 def test_stopped_with_no_time_means_stopped_now(alice, alice_client):
     before = timezone.now()
     alice_client.post(CREATE, quick(status="ended"))
@@ -137,7 +165,6 @@ def test_stopped_with_a_time_and_no_date_means_today(alice, alice_client):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"status": "ongoing", "end_time": "10:00"}, "status", "You gave a time it stopped"),
         ({"status": "ended", "end_date": "2020-01-01"}, "end_time", "time it stopped"),
         ({"status": "ended", "end_date": "2000-01-01", "end_time": "10:00"}, "end_time", "before"),
         ({"status": "maybe"}, "status", "valid choice"),
