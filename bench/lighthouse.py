@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.run import session_cookie
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 LIGHTHOUSE = BASE_DIR / "node_modules" / ".bin" / "lighthouse"
@@ -212,23 +214,6 @@ def create_patient() -> None:
         if back < 30 and rng.random() < 0.85:
             for _ in range(rng.randint(3, 7)):
                 factories.add_drink(user, day=day, ml=rng.choice((200, 250, 250, 330, 500)))
-
-
-def session_cookie(username: str) -> str:
-    """Sign the user in by writing a session, as the login view would; return the cookie."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from accounts.models import User
-
-    user = User.objects.get(username=username)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "accounts.backends.PortalBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def free_port() -> int:
