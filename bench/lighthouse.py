@@ -33,7 +33,6 @@ import platform
 import random
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.run import session_cookie
+from bench.run import free_port, session_cookie, start_gunicorn, stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
@@ -214,56 +213,6 @@ def create_patient() -> None:
         if back < 30 and rng.random() < 0.85:
             for _ in range(rng.randint(3, 7)):
                 factories.add_drink(user, day=day, ml=rng.choice((200, 250, 250, 330, 500)))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], *, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn with the project's gunicorn.conf.py (its workers, preload), on `port`."""
-    command = [
-        str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-        "portal.wsgi",
-        "--config",
-        str(BASE_DIR / "gunicorn.conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping/", timeout=2) as answer:
-                if answer.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    stop(process)
-    raise SystemExit(f"gunicorn did not answer /ping/ within 60 seconds; see {log}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    import signal
-
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def warm_up(url: str, cookie: str) -> None:

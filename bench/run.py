@@ -481,7 +481,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict[str, str], *, port: int, log: Path, workers: int | None = None
+) -> subprocess.Popen:
+    """gunicorn with the project's gunicorn.conf.py on `port`; `workers` overrides its count.
+
+    Returns once the server answers /ping/ (bench.lighthouse starts it the same way)."""
     command = [
         str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
         "portal.wsgi",
@@ -489,8 +494,7 @@ def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path) -
         str(BASE_DIR / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
+        *(["--workers", str(workers)] if workers is not None else []),
     ]
     process = subprocess.Popen(
         command,
@@ -510,7 +514,8 @@ def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path) -
                     return process
         except OSError:
             time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer /ping/ within 60 seconds")
+    stop(process)
+    raise SystemExit(f"gunicorn did not answer /ping/ within 60 seconds; see {log}")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -522,6 +527,7 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def wrk(scenario: Scenario, *, port: int, seconds: int, connections: int, script: Path) -> dict:
