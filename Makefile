@@ -9,7 +9,8 @@ STAMPS := .stamps
 # Development and test runs set their own throwaway keys; production must set DJANGO_SECRET_KEY.
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-not-a-secret
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_SECURE_SSL_REDIRECT=0 \
-	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1
+	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 
 .PHONY: install browser run test lint format pytest check-deploy collectstatic clean
 
@@ -66,6 +67,7 @@ format: install
 ## make check-deploy: Django's deployment checklist with the production variables of the README.
 check-deploy: install
 	DJANGO_SECRET_KEY="$$(openssl rand -base64 48)" DJANGO_ALLOWED_HOSTS=portal.example.org \
+		EMAIL_HOST=smtp.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Django's collectstatic, then the service worker (Workbox, scripts/build-sw.mjs) from the

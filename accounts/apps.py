@@ -9,10 +9,18 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Portal accounts")
 
     def ready(self) -> None:
-        from accounts.middleware import start_idle_clock
+        from allauth.mfa.signals import authenticator_removed
+
+        from accounts.middleware import (
+            forget_second_factor,
+            remember_second_factor,
+            start_idle_clock,
+        )
 
         post_migrate.connect(_ensure_role_groups, sender=self)
         user_logged_in.connect(start_idle_clock, dispatch_uid="portal-idle-clock")
+        user_logged_in.connect(remember_second_factor, dispatch_uid="portal-second-factor-login")
+        authenticator_removed.connect(forget_second_factor, dispatch_uid="portal-second-factor")
 
 
 def _ensure_role_groups(sender: AppConfig, using: str, **kwargs: object) -> None:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -33,18 +34,6 @@ class PortalCSPMiddleware(CSPMiddleware):
         if match is not None and match.app_name == "admin" and parts.update is None:
             parts.update = {"style-src": [SELF, UNSAFE_INLINE]}
         return parts
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address a request came from, for django-axes's lockout.
-
-    Behind the proxy that DJANGO_BEHIND_PROXY describes, that proxy appends the real client's
-    address as the last X-Forwarded-For entry; earlier entries are whatever the client sent.
-    """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 LAST_SEEN = "portal_last_seen"
@@ -100,6 +89,71 @@ class IdleTimeoutMiddleware:
                 session[IDLE_LIMIT] = limit
                 session[LAST_SEEN] = now
                 session.set_expiry(limit)
+        return self.get_response(request)
+
+
+SECOND_FACTOR_SEEN = "portal_second_factor"
+# Where someone who must set up a second factor may still go: the set-up pages themselves,
+# logging out, re-authenticating, and the help that every page offers.
+SECOND_FACTOR_SETUP_PATHS = ("/accounts/", "/get-help/", "/static/", "/offline/", "/ping/")
+
+
+def needs_second_factor(user: User) -> bool:
+    """Clinicians and staff, who see other people's health data, must use a second factor."""
+    return settings.PORTAL_REQUIRE_SECOND_FACTOR and (user.is_staff or is_clinician(user))
+
+
+def has_second_factor(user: User) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).exists()
+
+
+def remember_second_factor(
+    sender: object, request: HttpRequest, user: User, **kwargs: object
+) -> None:
+    """At login, note in the session whether a required second factor exists (one query then,
+    none on each page)."""
+    if request is not None and hasattr(request, "session") and needs_second_factor(user):
+        request.session[SECOND_FACTOR_SEEN] = has_second_factor(user)
+
+
+def forget_second_factor(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """Check again on the next request (a second factor was removed)."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(SECOND_FACTOR_SEEN, None)
+
+
+class SecondFactorRequiredMiddleware:
+    """Send a clinician or staff member without a second factor to set one up, and nowhere else.
+
+    Login itself asks for the factor once one exists (django-allauth's MFA stage); this makes
+    sure one exists. Login notes it in the session; until a factor exists each request checks
+    again (one query), and removing a factor makes the next request check (accounts.apps).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.session.get(SECOND_FACTOR_SEEN)
+            and needs_second_factor(user)
+        ):
+            if has_second_factor(user):
+                request.session[SECOND_FACTOR_SEEN] = True
+            elif not request.path.startswith(SECOND_FACTOR_SETUP_PATHS):
+                messages.info(
+                    request,
+                    _(
+                        "Your role lets you see other people's health information, so your "
+                        "account needs a second factor: an authenticator app or a passkey. "
+                        "Set one up here to go on."
+                    ),
+                )
+                return redirect("mfa_index")
         return self.get_response(request)
 
 

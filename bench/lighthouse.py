@@ -123,6 +123,8 @@ def server_environment(database_url: str) -> dict[str, str]:
     env.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        # No mail server here: keep e-mail in memory (portal.checks refuses to print it).
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # No TLS here: the redirect would answer every page with 301 to https, and secure
         # cookies would not come back over http.

@@ -133,6 +133,8 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
     env.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        # No mail server here: keep e-mail in memory (portal.checks refuses to print it).
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         # No TLS on the loopback: the redirect to HTTPS would answer every request with 301.
         DJANGO_SECURE_SSL_REDIRECT="0",

@@ -1,8 +1,9 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User, time_zone_names
+from accounts.forms import DateOfBirthField, NHSNumberField
+from accounts.models import User, default_time_zone, time_zone_names, validate_time_zone
 
 
 class TimeZoneInput(forms.TextInput):
@@ -17,23 +18,54 @@ class TimeZoneInput(forms.TextInput):
         return context
 
 
-class SignUpForm(UserCreationForm):
-    """Create a patient account. Roles are never chosen here: staff assign them."""
+class SignUpForm(AllauthSignupForm):
+    """Create a patient account (django-allauth's sign-up with the portal's fields).
 
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email", "first_name", "time_zone")
-        labels = {"first_name": _("What should we call you? (optional)")}
-        widgets = {"time_zone": TimeZoneInput(attrs={"autocomplete": "off"})}
+    Roles are never chosen here: staff assign them. The address must be verified with a code
+    before the account can be used (settings: ACCOUNT_EMAIL_VERIFICATION).
+    """
+
+    first_name = forms.CharField(
+        label=_("What should we call you? (optional)"), max_length=150, required=False
+    )
+    date_of_birth = DateOfBirthField()
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial=default_time_zone,
+        validators=[validate_time_zone],
+        widget=TimeZoneInput(attrs={"autocomplete": "off"}),
+        help_text=_("Every “day” in your tracker is a day in this time zone."),
+    )
+    field_order = [
+        "email",
+        "username",
+        "first_name",
+        "date_of_birth",
+        "time_zone",
+        "password1",
+        "password2",
+    ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].required = True
-        self.fields["email"].help_text = _("Only used to reset your password.")
+        self.fields["email"].help_text = _(
+            "We send a code to this address to check it is yours, and use it for password resets."
+        )
 
 
 class ProfileForm(forms.ModelForm):
+    """A person's own details. The e-mail address changes through its own page (verified,
+    with the password); a clinician's name is the one staff approved, so not here either."""
+
     class Meta:
         model = User
-        fields = ("first_name", "last_name", "email", "time_zone")
+        fields = ("first_name", "last_name", "date_of_birth", "nhs_number", "time_zone")
+        field_classes = {"date_of_birth": DateOfBirthField, "nhs_number": NHSNumberField}
         widgets = {"time_zone": TimeZoneInput(attrs={"autocomplete": "off"})}
+
+    def __init__(self, *args: object, clinician: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if clinician:
+            for name in ("first_name", "last_name", "date_of_birth", "nhs_number"):
+                del self.fields[name]

@@ -4,7 +4,6 @@ Every difference between machines comes from environment variables, read through
 helpers below, which fail loudly on a malformed value. `.env.example` documents every variable.
 """
 
-import datetime
 import os
 from pathlib import Path
 from wsgiref.headers import Headers
@@ -65,6 +64,10 @@ if not SECRET_KEY:
         "`make run` and `make test` set a development key for you."
     )
 
+# The key of the keyed hash that names a patient in FHIR exports (clinic.fhir): without it, the
+# id cannot be traced back to an account by guessing. Defaults to SECRET_KEY.
+PORTAL_FHIR_ID_KEY = env_str("PORTAL_FHIR_ID_KEY", SECRET_KEY)
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default="127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -87,11 +90,18 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "csp",
-    "axes",
+    # Accounts (issue 17): sign-up, verified e-mail, password reset, re-authentication, rate
+    # limits (django-allauth); second factors (TOTP, passkeys, recovery codes); each person's
+    # signed-in sessions, which they can end, and which deleting an account ends.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "accounts.middleware.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,11 +110,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "accounts.middleware.NoStoreWhenLoggedInMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -154,23 +164,80 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = [
-    # django-axes first: it refuses a locked-out username and address before any password check.
-    "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.PortalBackend",
+AUTH_PASSWORD_VALIDATORS += [
+    # Refuses "aaaaaaaaaaaa" and a password that is mostly spaces, which pass the length rule.
+    {"NAME": "accounts.validators.VarietyValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["accounts.backends.PortalBackend"]
 
-# Lockout (django-axes): 5 failed logins for one username from one address lock that pair, and
-# only that pair, for 15 minutes from the fifth failure; someone failing from another address
-# cannot lock a patient out. A success clears the count.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
-AXES_VERBOSE = False  # its log lines carry usernames; failures are in the admin instead
+# --- Accounts: django-allauth (docs/security.md) ---
+ACCOUNT_ADAPTER = "portal.adapter.PortalAccountAdapter"
+ACCOUNT_FORMS = {"signup": "portal.forms.SignUpForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up must not tell whether an address has an account: with mandatory verification,
+# allauth answers a taken address exactly as a new one ("we sent you a code") and e-mails its
+# owner instead. Nobody uses an address they have not shown they read.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+# Codes typed into the page, not links: nothing secret ever travels in a URL, so no access log,
+# browser history or Referer can carry one.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 3
+# One address per account; a new one replaces the old only once verified, and the old one is
+# told (ACCOUNT_EMAIL_NOTIFICATIONS), as it is of a password change.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Changing the e-mail address or the password, managing second factors and deleting the
+# account ask for the password again (or a second factor) unless given in the last 5 minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# The idle limit (accounts.middleware) decides when a session ends, not a "remember me" box.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Back cramp care: "
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+# Rate limits ("amount/period/per what"): per address (ip), per signed-in account (user) or per
+# the login, e-mail or code typed (key). Over a limit: a plain 429 page (templates/429.html)
+# and nothing changes. Figures and reasons: docs/security.md.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # 5 wrong passwords for one account in 15 minutes lock it from every address for the rest
+    # of those 15 minutes; 10 a minute from one address stop a sweep across accounts.
+    "login_failed": "10/m/ip,5/15m/key",
+    "signup": "5/10m/ip,20/d/ip",
+    "reset_password": "5/10m/ip,3/h/key",
+    "reset_password_from_key": "10/10m/ip",
+    "change_password": "5/10m/user",
+    "reauthenticate": "5/10m/user",
+    "manage_email": "10/h/user",
+    # The portal's own: a clinician's share code or e-mail typed by a patient (clinic.views).
+    "share_request": "10/h/user,30/h/ip",
+}
+# Behind a proxy, the client's address is the one the last trusted proxy added to
+# X-Forwarded-For; everything before it is whatever the client sent. Rate limits and the
+# sign-in records read it through allauth's adapter.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
+    "DJANGO_TRUSTED_PROXY_COUNT",
+    default=1 if env_bool("DJANGO_BEHIND_PROXY", default=False) else 0,
+)
+
+# Second factors (allauth.mfa). Clinicians and staff must have one in production
+# (accounts.middleware.SecondFactorRequiredMiddleware); only DEBUG waives it, for `make run`.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Back cramp care"
+# A phone's clock may be half a minute out: the code before and after the current one count too.
+MFA_TOTP_TOLERANCE = 1
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", default=not DEBUG)
+
+# Each signed-in session is listed for its owner (allauth.usersessions); activity is not
+# written on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # The cache holds rendered public pages only (education.pages). One Redis shared by every
 # server when REDIS_URL is set; otherwise each process keeps its own in local memory.
@@ -199,8 +266,8 @@ if REDIS_URL and PUBLIC_PAGE_LOCAL_SECONDS:
 SESSION_IDLE_MINUTES_STAFF = env_int("PORTAL_IDLE_MINUTES_STAFF", default=30)
 SESSION_IDLE_MINUTES_PATIENT = env_int("PORTAL_IDLE_MINUTES_PATIENT", default=120)
 
-LOGIN_URL = "login"
-# Only a fallback: the login view lands each role on its own page (portal.views.landing_url).
+LOGIN_URL = "account_login"
+# Only a fallback: the login view lands each role on its own page (portal.adapter.landing_url).
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -242,12 +309,16 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend"
+# E-mail carries verification and reset codes. Production sends it through EMAIL_HOST and
+# refuses to start without one (portal.checks, run by portal/wsgi.py); only DEBUG prints e-mail
+# to the console. Tests and benchmarks name a backend that keeps it (DJANGO_EMAIL_BACKEND).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -279,6 +350,23 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Powerful browser features the portal never uses are switched off for every page; passkeys
+# (WebAuthn) are allowed from our own origin only.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # Content Security Policy (django-csp): everything from our own origin, no inline script or style
 # anywhere (the admin included), no plugins, no framing, forms post only to us. Bootstrap's CSS

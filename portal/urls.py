@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -9,19 +8,15 @@ admin.site.site_header = _("Back cramp care: staff")
 admin.site.site_title = _("Back cramp care admin")
 
 handler500 = "portal.views.server_error"
+# allauth's rate limits answer with this view (a plain page, status 429).
+handler429 = "portal.views.too_many_requests"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("get-help/", views.get_help, name="get_help"),
-    path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", views.profile, name="profile"),
-    # Django's login, landing each role on its own page; then Django's other account pages
-    # (logout, password change and reset) without its own login.
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path(
-        "accounts/",
-        include([p for p in auth_urls.urlpatterns if getattr(p, "name", "") != "login"]),
-    ),
+    # django-allauth: sign-up, login, logout, e-mail, password, second factors, sessions.
+    path("accounts/", include("allauth.urls")),
     path("tracker/", include("tracker.urls")),
     path("", include("clinic.urls")),
     path("health/", views.health, name="health"),

@@ -3,10 +3,7 @@ import sys
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -20,17 +17,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
-from accounts.models import User
 from accounts.roles import is_clinician
 from education.models import Article, Category
 from education.pages import public_page
-from portal.forms import ProfileForm, SignUpForm
+from portal.forms import ProfileForm
 from tracker import services
 from tracker.dashboard import patient_profile
 from tracker.forms import RedFlagForm
@@ -75,45 +70,16 @@ def get_help(request: HttpRequest) -> HttpResponse:
     )
 
 
-def landing_url(user: User | AnonymousUser) -> str:
-    """Name the page a person starts from after logging in: their own work, not the home page.
-
-    A clinician starts at their queue (even one who is also staff), other staff (content
-    editors, administrators) at the admin, and a patient at their tracker.
-    """
-    if is_clinician(user):
-        return reverse("clinic:queue")
-    if user.is_staff:
-        return reverse("admin:index")
-    return reverse("tracker:dashboard")
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login, landing each role on its own page; a safe ?next= still wins."""
-
-    def get_default_redirect_url(self) -> str:
-        return landing_url(self.request.user)
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    """Create a patient account and sign the person in."""
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="accounts.backends.PortalBackend")
-        messages.success(request, _("Welcome. Your account is ready."))
-        return redirect("tracker:dashboard")
-    return render(request, "registration/signup.html", {"form": form})
-
-
 @never_cache
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Let a person change their name, e-mail and time zone."""
     # A copy: a refused form must not leave its values on the user the rest of the page reads.
-    form = ProfileForm(request.POST or None, instance=copy.copy(request.user))
+    form = ProfileForm(
+        request.POST or None,
+        instance=copy.copy(request.user),
+        clinician=is_clinician(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
@@ -124,6 +90,11 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
     return render(request, "portal/profile.html", {"form": form})
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """Say plainly that a limit was reached and when to try again; nothing was changed."""
+    return render(request, "429.html", status=429)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ import datetime
 import os
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
+from accounts.second_factor import give_totp
 from education.models import Article, Category, ExerciseStep, Source
 
 PASSWORD = "a-long-test-password-42"
@@ -74,13 +76,24 @@ def empty_cache() -> None:
     cache.clear()
 
 
+# The date of birth every test patient gave at sign-up.
+BIRTH_DATE = datetime.date(1980, 5, 17)
+
+
 def make_user(username: str, *, groups: tuple[str, ...] = (), is_staff: bool = False) -> User:
+    """Make an account as sign-up and staff would: a verified e-mail address; a patient's date
+    of birth; for clinicians and staff, the second factor production requires of them."""
     user = User.objects.create_user(
-        username=username, email=f"{username}@example.org", password=PASSWORD
+        username=username,
+        email=f"{username}@example.org",
+        password=PASSWORD,
+        is_staff=is_staff,
+        date_of_birth=None if groups or is_staff else BIRTH_DATE,
     )
-    user.is_staff = is_staff
-    user.save()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     user.groups.set(Group.objects.filter(name__in=groups))
+    if groups or is_staff:
+        give_totp(user)
     return user
 
 

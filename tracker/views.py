@@ -8,10 +8,10 @@ import datetime
 import functools
 from collections.abc import Callable
 
+from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.filters import remembered_filter
+from accounts.services import delete_account
 from tracker import dates, exports, presenter, rules, services
 from tracker.assessment import ADVICE_HOURS
 from tracker.dashboard import (
@@ -659,12 +660,16 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 @patient_page
 @require_POST
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the account and, through it, every piece of the person's health data."""
+    """Delete the account and, through it, every piece of the person's health data.
+
+    It asks for the password; guesses there are limited like re-authentication (a stolen
+    session must not be a way to try passwords), and over the limit nothing is checked.
+    """
+    if not ratelimit.consume(request, action="reauthenticate", user=request.user):
+        return ratelimit.respond_429(request)
     form = AccountDeleteForm(request.POST, user=request.user)
     if not form.is_valid():
         return render(request, "tracker/your_data.html", {"form": form})
-    user = request.user
-    logout(request)
-    user.delete()
+    delete_account(request=request, user=request.user)
     messages.success(request, _("Your account and all your data have been deleted."))
     return redirect("home")

@@ -1,0 +1,45 @@
+"""How django-allauth fits the portal: where each role lands, and what a sign-up saves."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.models import AnonymousUser
+from django.forms import BaseForm
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.roles import is_clinician
+
+
+def landing_url(user: User | AnonymousUser) -> str:
+    """Name the page a person starts from after logging in: their own work, not the home page.
+
+    A clinician starts at their queue (even one who is also staff), other staff (content
+    editors, administrators) at the admin, and a patient at their tracker.
+    """
+    if is_clinician(user):
+        return reverse("clinic:queue")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("tracker:dashboard")
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    """Land each role on its own page (a safe ?next= still wins), and save what sign-up asks."""
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return landing_url(request.user)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return reverse("tracker:dashboard")
+
+    def save_user(
+        self, request: HttpRequest, user: User, form: BaseForm, commit: bool = True
+    ) -> User:
+        """Save the account with the date of birth and time zone of the sign-up form."""
+        user = super().save_user(request, user, form, commit=False)
+        data = form.cleaned_data
+        user.date_of_birth = data.get("date_of_birth")
+        user.time_zone = data.get("time_zone") or user.time_zone
+        if commit:
+            user.save()
+        return user
