@@ -46,7 +46,9 @@ from tracker.rules import RED_FLAGS_BY_CODE
 
 FORMAT_VERSION = 1
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The semicolon too: where it is the list separator (many European locales) a spreadsheet may
+# split a cell at it and read what follows as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", ";")
 CSV_ENCODING = "utf-8-sig"
 LIST_SEPARATOR = "; "
 
