@@ -1,12 +1,14 @@
-"""Sign-in backend: Django's ModelBackend, loading the patient's tracker profile with the user."""
+"""Sign-in backend: django-allauth's (username or e-mail address), loading the patient's tracker
+profile with the user."""
 
-from django.contrib.auth.backends import ModelBackend
+from allauth.account.auth_backends import AuthenticationBackend
 
 from accounts.models import User
 
 
-class PortalBackend(ModelBackend):
-    """Load the signed-in user and their tracker profile in one query on every request.
+class PortalBackend(AuthenticationBackend):
+    """Log in by username or e-mail address; load the signed-in user and their tracker profile
+    in one query on every request.
 
     Patient pages need the profile (their drinks target, their usual glass, whether to ask the
     pregnancy questions); a LEFT JOIN here saves a query on each of them.

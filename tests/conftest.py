@@ -14,11 +14,12 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
-from accounts.second_factor import give_totp
+from accounts.second_factor import current_code, give_totp
 from education.models import Article, Category, ExerciseStep, Source
 
 PASSWORD = "a-long-test-password-42"
@@ -166,3 +167,25 @@ def make_article(
         ExerciseStep.objects.create(article=article, position=number, instruction=text)
     Source.objects.create(article=article, title="A source", publisher="NHS", year=2023)
     return article
+
+
+def log_in_with_form(
+    client: Client,
+    username: str,
+    password: str = PASSWORD,
+    *,
+    next_url: str | None = None,
+    address: str = "198.51.100.7",
+):
+    """Log in through the real pages, as a person does: the password form, then, for someone
+    with a second factor, the code their authenticator app shows. Returns the last response."""
+    data = {"login": username, "password": password}
+    if next_url is not None:
+        data["next"] = next_url
+    response = client.post(reverse("account_login"), data, REMOTE_ADDR=address)
+    if response.status_code == 302 and response["Location"].startswith(reverse("mfa_authenticate")):
+        secret = give_totp(User.objects.get(username=username))
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": current_code(secret)}, REMOTE_ADDR=address
+        )
+    return response
