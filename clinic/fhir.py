@@ -4,18 +4,23 @@ The input is `tracker.exports.export_data`'s dictionary, so this export and the 
 download cannot disagree about which records exist. The bundle carries coded, numeric data only:
 the patient's free text (episode notes, "what you were doing", "other trigger") stays out,
 because it can hold anything, including other people's names, and a clinician reads it in the
-portal where the patient wrote it.
+portal where the patient wrote it. The Patient has no name, username or e-mail: a keyed
+pseudonym for an id, and the date of birth and NHS number, so that the receiving system can
+match the record to the right person.
 """
 
 import datetime
 import hashlib
+import hmac
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from tracker.rules import RED_FLAGS_BY_CODE, SEVERITY_MAX, SEVERITY_MIN, is_complete_day
 
 PORTAL_FHIR_BASE = "https://backcramp.example/fhir"
@@ -26,6 +31,7 @@ LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 FLAG_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/flag-category"
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 
 PAIN_SEVERITY_CODE = "72514-3"
 PAIN_SEVERITY_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
@@ -58,10 +64,35 @@ class FlagSummary:
     acknowledged: bool = False
 
 
-def patient_pseudonym(*, username: str) -> str:
-    """Return the stable id the bundle uses for a patient instead of their username."""
-    digest = hashlib.sha256(username.encode("utf-8")).hexdigest()
+@dataclass(frozen=True)
+class FhirPatient:
+    """Say who a bundle is about: a pseudonym for its id, and how clinicians recognise them."""
+
+    pseudonym: str
+    birth_date: datetime.date | None = None
+    # Ten digits, no spaces, or "" when the patient gave none.
+    nhs_number: str = ""
+
+
+def patient_pseudonym(*, patient_id: int, key: str | None = None) -> str:
+    """Return the stable id the bundle uses for a patient: a keyed hash of their primary key.
+
+    An unkeyed hash of a username or an id can be reversed by hashing guesses; without the key
+    (settings.PORTAL_FHIR_ID_KEY) nobody can go from a person to their pseudonym or back. The
+    same key gives the same id in every export, so a receiving system recognises the patient.
+    """
+    secret = settings.PORTAL_FHIR_ID_KEY if key is None else key
+    digest = hmac.new(secret.encode(), str(patient_id).encode(), hashlib.sha256).hexdigest()
     return f"patient-{digest[:PSEUDONYM_HEX_CHARS]}"
+
+
+def fhir_patient(patient: User) -> FhirPatient:
+    """Return what the bundle says about who the patient is."""
+    return FhirPatient(
+        pseudonym=patient_pseudonym(patient_id=patient.pk),
+        birth_date=patient.date_of_birth,
+        nhs_number=patient.nhs_number,
+    )
 
 
 def _uuid(*parts: object) -> str:
@@ -81,16 +112,21 @@ def _entry(resource: Resource) -> dict[str, Any]:
     return {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
 
 
-def _patient(*, pseudonym: str, profile: dict[str, Any]) -> Resource:
-    patient: Resource = {"resourceType": "Patient", "id": pseudonym}
+def _patient(*, identity: FhirPatient, profile: dict[str, Any]) -> Resource:
+    patient: Resource = {"resourceType": "Patient", "id": identity.pseudonym}
+    if identity.nhs_number:
+        patient["identifier"] = [{"system": NHS_NUMBER_SYSTEM, "value": identity.nhs_number}]
     # The portal asks for sex to set drinks targets; FHIR only has administrative gender, which
     # is the nearest fit. Not stated stays absent rather than becoming "unknown".
     sex = profile.get("sex")
     if sex in ("female", "male"):
         patient["gender"] = sex
     year = profile.get("year_of_birth")
-    if year is not None:
-        # FHIR's date allows a bare year, which is all the portal asks for.
+    if identity.birth_date is not None:
+        patient["birthDate"] = identity.birth_date.isoformat()
+    elif year is not None:
+        # Accounts from before dates of birth were asked for: FHIR's date allows a bare year,
+        # which the drinks profile holds.
         patient["birthDate"] = f"{year:04d}"
     return patient
 
@@ -224,20 +260,24 @@ def _flags(*, flags: list[FlagSummary], pseudonym: str, subject: str) -> list[Re
 
 
 def build_bundle(
-    *, data: dict[str, Any], flags: list[FlagSummary], generated_at: datetime.datetime
+    *,
+    data: dict[str, Any],
+    patient: FhirPatient,
+    flags: list[FlagSummary],
+    generated_at: datetime.datetime,
 ) -> dict[str, Any]:
     """Build a FHIR R4 collection Bundle from export_data's dictionary and the raised flags.
 
-    The result is plain JSON-ready data: one Patient (a pseudonym, no name or e-mail), a pain
+    The result is plain JSON-ready data: one Patient (a pseudonym with the date of birth and NHS
+    number, no name, username or e-mail), a pain
     Observation per episode and per check-in (LOINC 72514-3), a fluid-intake Observation per
     day with drinks, and a Flag per raised flag. The same input always gives the same output,
     ids included. Red-flag answers travel only as the flags the caller passes in.
     """
     if generated_at.tzinfo is None or generated_at.utcoffset() is None:
         raise ValueError(f"generated_at must be an aware datetime, got {generated_at!r}")
-    profile = data["profile"]
-    pseudonym = patient_pseudonym(username=profile["username"])
-    patient = _patient(pseudonym=pseudonym, profile=profile)
+    pseudonym = patient.pseudonym
+    patient_resource = _patient(identity=patient, profile=data["profile"])
     patient_uuid = _uuid(pseudonym, "patient")
     subject = f"urn:uuid:{patient_uuid}"
 
@@ -262,7 +302,7 @@ def build_bundle(
         # The Patient's id is the pseudonym; its fullUrl is a urn:uuid like every other entry's,
         # as references inside a bundle that is not on a server must be.
         "entry": [
-            {"fullUrl": subject, "resource": patient},
+            {"fullUrl": subject, "resource": patient_resource},
             *(_entry(resource) for resource in resources),
         ],
     }

@@ -335,6 +335,7 @@ def export_fhir(request: HttpRequest, patient_id: int) -> HttpResponse:
     _form, since, until = _range(request, patient)
     bundle = fhir.build_bundle(
         data=exports.export_data(patient=patient, since=since, until=until),
+        patient=fhir.fhir_patient(patient),
         flags=fhir_flags(_assessment(patient), zone=patient.zone),
         generated_at=timezone.now(),
     )

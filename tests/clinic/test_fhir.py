@@ -7,6 +7,8 @@ worded by the presenter.
 """
 
 import copy
+import hashlib
+import hmac
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,11 +21,15 @@ from fhir.resources.R4B.bundle import Bundle
 
 from clinic.fhir import (
     FLUID_INTAKE_CODE,
+    NHS_NUMBER_SYSTEM,
     PAIN_SEVERITY_CODE,
     RED_FLAG_SYSTEM,
     TRACKER_RULE_SYSTEM,
+    FhirPatient,
     FlagSummary,
     build_bundle,
+    fhir_patient,
+    patient_pseudonym,
 )
 from clinic.views import fhir_flags
 from tests.clinic.fhir_validation import validate_bundle
@@ -34,6 +40,10 @@ from tracker.exports import export_data
 from tracker.models import PatientProfile
 
 GENERATED_AT = datetime(2025, 3, 20, 10, 0, tzinfo=UTC)
+KEY = "a-secret-only-the-portal-knows"
+# An account from before dates of birth were asked for: no date of birth, no NHS number.
+ALICE = FhirPatient(pseudonym=patient_pseudonym(patient_id=7, key=KEY))
+NHS_NUMBER = "9434765919"
 NOTES = "Told my neighbour Jo Bloggs about it"
 ACTIVITY = "Lifting boxes at Acme Ltd"
 TRIGGER_OTHER = "Moving house on Elm Street"
@@ -159,7 +169,9 @@ FLAGS = fhir_flags(ASSESSMENT, zone=LONDON)
 
 
 def make_bundle(**overrides: Any) -> dict[str, Any]:
-    return build_bundle(data=make_data(**overrides), flags=FLAGS, generated_at=GENERATED_AT)
+    return build_bundle(
+        patient=ALICE, data=make_data(**overrides), flags=FLAGS, generated_at=GENERATED_AT
+    )
 
 
 def resources(bundle: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
@@ -259,18 +271,19 @@ def test_build_refuses_a_severity_outside_the_scale(severity: object) -> None:
     data = make_data()
     data["episodes"][0]["severity"] = severity
     with pytest.raises(ValueError, match="severity"):
-        build_bundle(data=data, flags=[], generated_at=GENERATED_AT)
+        build_bundle(patient=ALICE, data=data, flags=[], generated_at=GENERATED_AT)
 
 
 def test_build_refuses_a_check_in_severity_outside_the_scale() -> None:
     data = make_data(checkins=[{"day": "2025-03-03", "worst_severity": 11}])
     with pytest.raises(ValueError, match="severity"):
-        build_bundle(data=data, flags=[], generated_at=GENERATED_AT)
+        build_bundle(patient=ALICE, data=data, flags=[], generated_at=GENERATED_AT)
 
 
 def test_build_refuses_a_naive_generation_time() -> None:
     with pytest.raises(ValueError, match="aware"):
-        build_bundle(data=make_data(), flags=[], generated_at=datetime(2025, 3, 20, 10))  # noqa: DTZ001
+        naive = datetime(2025, 3, 20, 10)  # noqa: DTZ001
+        build_bundle(patient=ALICE, data=make_data(), flags=[], generated_at=naive)
 
 
 # Contents
@@ -289,7 +302,7 @@ def test_bundle_has_one_resource_per_record() -> None:
 
 def test_empty_export_holds_only_the_patient() -> None:
     data = make_data(episodes=[], checkins=[], drinks=[], hydration_days=[])
-    bundle = build_bundle(data=data, flags=[], generated_at=GENERATED_AT)
+    bundle = build_bundle(patient=ALICE, data=data, flags=[], generated_at=GENERATED_AT)
     validate_bundle(bundle)
     assert [entry["resource"]["resourceType"] for entry in bundle["entry"]] == ["Patient"]
 
@@ -382,7 +395,7 @@ def test_full_urls_are_unique_urn_uuids() -> None:
 
 def test_two_identical_flags_still_get_distinct_ids() -> None:
     twice = [FLAGS[0], FLAGS[0]]
-    bundle = build_bundle(data=make_data(), flags=twice, generated_at=GENERATED_AT)
+    bundle = build_bundle(patient=ALICE, data=make_data(), flags=twice, generated_at=GENERATED_AT)
     validate_bundle(bundle)
     flag_ids = [flag["id"] for flag in resources(bundle, "Flag")]
     assert len(flag_ids) == 2
@@ -419,7 +432,7 @@ def test_persistence_flag_keeps_its_reason_and_is_tagged_acknowledged() -> None:
 def test_unknown_flag_code_is_refused() -> None:
     typo = FlagSummary(code="chest_pian", text="Chest pain", start=date(2025, 3, 5))
     with pytest.raises(ValueError, match="chest_pian"):
-        build_bundle(data=make_data(), flags=[typo], generated_at=GENERATED_AT)
+        build_bundle(patient=ALICE, data=make_data(), flags=[typo], generated_at=GENERATED_AT)
 
 
 # Privacy
@@ -442,10 +455,63 @@ def test_patient_without_a_profile_has_no_birth_date_or_gender() -> None:
     assert patient[0] == {"resourceType": "Patient", "id": patient[0]["id"]}
 
 
+def test_patient_carries_the_date_of_birth_and_the_nhs_number_as_an_identifier() -> None:
+    known = FhirPatient(
+        pseudonym=ALICE.pseudonym, birth_date=date(1980, 5, 17), nhs_number=NHS_NUMBER
+    )
+    bundle = build_bundle(patient=known, data=make_data(), flags=FLAGS, generated_at=GENERATED_AT)
+    validate_bundle(bundle)
+    assert resources(bundle, "Patient")[0] == {
+        "resourceType": "Patient",
+        "id": ALICE.pseudonym,
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": NHS_NUMBER}],
+        "gender": "female",
+        # The full date, not the drinks profile's year of birth.
+        "birthDate": "1980-05-17",
+    }
+
+
+def test_patient_without_an_nhs_number_has_no_identifier() -> None:
+    known = FhirPatient(pseudonym=ALICE.pseudonym, birth_date=date(1980, 5, 17))
+    bundle = build_bundle(patient=known, data=make_data(), flags=FLAGS, generated_at=GENERATED_AT)
+    patient = resources(bundle, "Patient")[0]
+    assert "identifier" not in patient
+    assert patient["birthDate"] == "1980-05-17"
+    assert NHS_NUMBER_SYSTEM not in json.dumps(bundle)
+
+
+def unkeyed(value: object) -> str:
+    return hashlib.sha256(str(value).encode()).hexdigest()
+
+
+def test_the_pseudonym_is_an_hmac_of_the_primary_key_with_the_secret_key() -> None:
+    pseudonym = patient_pseudonym(patient_id=7, key=KEY)
+    digest = hmac.new(KEY.encode(), b"7", hashlib.sha256).hexdigest()
+    assert pseudonym == f"patient-{digest[:16]}"
+    # Nobody can rebuild it by hashing a username or an id they guessed.
+    for guess in ("alice", 7, "7"):
+        assert unkeyed(guess)[:16] not in pseudonym
+    assert pseudonym.removeprefix("patient-") not in {unkeyed("alice"), unkeyed(7)}
+
+
+def test_the_pseudonym_changes_with_the_key_and_is_stable_for_one_key() -> None:
+    assert patient_pseudonym(patient_id=7, key=KEY) == patient_pseudonym(patient_id=7, key=KEY)
+    assert patient_pseudonym(patient_id=7, key=KEY) != patient_pseudonym(patient_id=7, key="other")
+    assert patient_pseudonym(patient_id=7, key=KEY) != patient_pseudonym(patient_id=8, key=KEY)
+
+
+def test_the_pseudonym_reads_the_key_from_the_settings(settings) -> None:
+    settings.PORTAL_FHIR_ID_KEY = KEY
+    assert patient_pseudonym(patient_id=7) == patient_pseudonym(patient_id=7, key=KEY)
+    settings.PORTAL_FHIR_ID_KEY = "rotated"
+    assert patient_pseudonym(patient_id=7) == patient_pseudonym(patient_id=7, key="rotated")
+    assert patient_pseudonym(patient_id=7) != patient_pseudonym(patient_id=7, key=KEY)
+
+
 def test_pseudonym_differs_between_patients() -> None:
-    alice = resources(make_bundle(), "Patient")[0]["id"]
-    charlie = resources(make_bundle(profile={"username": "charlie", "time_zone": "UTC"}), "Patient")
-    assert alice != charlie[0]["id"]
+    charlie = FhirPatient(pseudonym=patient_pseudonym(patient_id=8, key=KEY))
+    bundle = build_bundle(patient=charlie, data=make_data(), flags=FLAGS, generated_at=GENERATED_AT)
+    assert resources(make_bundle(), "Patient")[0]["id"] != resources(bundle, "Patient")[0]["id"]
 
 
 def test_no_username_email_or_free_text_in_bundle() -> None:
@@ -464,7 +530,7 @@ def test_same_input_gives_the_same_bundle() -> None:
 def test_re_export_later_keeps_every_entry_id() -> None:
     first = make_bundle()
     later = build_bundle(
-        data=make_data(), flags=FLAGS, generated_at=GENERATED_AT + timedelta(days=1)
+        patient=ALICE, data=make_data(), flags=FLAGS, generated_at=GENERATED_AT + timedelta(days=1)
     )
     assert first["id"] != later["id"]
     assert [e["fullUrl"] for e in first["entry"]] == [e["fullUrl"] for e in later["entry"]]
@@ -520,7 +586,7 @@ def test_the_companion_prompts_export_with_the_rule_codes() -> None:
         valid_until=None,
     )
     flags = fhir_flags(prompts, zone=LONDON)
-    bundle = build_bundle(data=make_data(), flags=flags, generated_at=GENERATED_AT)
+    bundle = build_bundle(patient=ALICE, data=make_data(), flags=flags, generated_at=GENERATED_AT)
     validate_bundle(bundle)
     assert [flag["code"] for flag in resources(bundle, "Flag")] == [
         {
@@ -564,12 +630,21 @@ def test_export_data_of_a_real_patient_makes_a_valid_bundle(alice, bob, monkeypa
 
     assessment = services.status_for(alice, now=GENERATED_AT).assessment
     flags = fhir_flags(assessment, zone=alice.zone)
-    bundle = build_bundle(data=export_data(patient=alice), flags=flags, generated_at=GENERATED_AT)
+    bundle = build_bundle(
+        patient=fhir_patient(alice),
+        data=export_data(patient=alice),
+        flags=flags,
+        generated_at=GENERATED_AT,
+    )
 
     validate_bundle(bundle)
     assert len(pain_observations(bundle)) == 3
     assert [o["valueQuantity"]["value"] for o in fluid_observations(bundle)] == [750]
-    assert resources(bundle, "Patient")[0]["birthDate"] == "1975"
+    patient = resources(bundle, "Patient")[0]
+    # The account's date of birth, not the drinks profile's year; no NHS number given.
+    assert patient["birthDate"] == alice.date_of_birth.isoformat()
+    assert "identifier" not in patient
+    assert patient["id"] == patient_pseudonym(patient_id=alice.pk)
     # The emergency answer, the run from 2 March (an episode, a check-in, then the episode
     # still going on 20 March: 19 days) and severe pain on three days in a row.
     exported = [
@@ -594,6 +669,7 @@ def test_export_data_of_a_real_patient_makes_a_valid_bundle(alice, bob, monkeypa
     services.acknowledge_run(clinician=bob, patient=alice, now=GENERATED_AT)
     assessment = services.status_for(alice, now=GENERATED_AT).assessment
     seen = build_bundle(
+        patient=fhir_patient(alice),
         data=export_data(patient=alice),
         flags=fhir_flags(assessment, zone=alice.zone),
         generated_at=GENERATED_AT,
