@@ -67,7 +67,7 @@ format: install
 ## make check-deploy: Django's deployment checklist with the production variables of the README.
 check-deploy: install
 	DJANGO_SECRET_KEY="$$(openssl rand -base64 48)" DJANGO_ALLOWED_HOSTS=portal.example.org \
-		EMAIL_HOST=smtp.example.org \
+		EMAIL_HOST=smtp.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Django's collectstatic, then the service worker (Workbox, scripts/build-sw.mjs) from the

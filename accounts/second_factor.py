@@ -14,7 +14,7 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
-from allauth.mfa.utils import decrypt
+from allauth.mfa.utils import decrypt, encrypt
 
 from accounts.models import User
 
@@ -27,6 +27,13 @@ def give_totp(user: User, *, secret: str | None = None) -> str:
     secret = secret or generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+def new_totp_authenticator(user: User) -> Authenticator:
+    """Return an unsaved authenticator-app factor with a new secret, for bulk_create."""
+    return Authenticator(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(generate_totp_secret())}
+    )
 
 
 def give_recovery_codes(user: User) -> list[str]:

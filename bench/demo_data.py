@@ -26,12 +26,15 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.roles import CLINICIANS
+from accounts.second_factor import new_totp_authenticator
 from clinic.access import SHARE_CODE_LIFETIME
 from clinic.models import (
     CONSENT_VERSION,
@@ -785,8 +788,10 @@ def _new_user(
     zone: str,
     password_hash: str,
     joined: datetime.datetime,
+    date_of_birth: datetime.date | None = None,
 ) -> User:
     return User(
+        date_of_birth=date_of_birth,
         username=username,
         first_name=first_name,
         last_name=last_name,
@@ -830,7 +835,23 @@ def create_clinicians(
         expires_at = clock.now + SHARE_CODE_LIFETIME * rng.uniform(0.1, 1)
         profiles.append(ClinicianProfile(user=user, share_code=code, code_expires_at=expires_at))
     ClinicianProfile.objects.bulk_create(profiles)
+    # As production requires of clinicians: a verified address and a second factor.
+    verify_addresses(users)
+    Authenticator.objects.bulk_create(new_totp_authenticator(user) for user in users)
     return [user.pk for user in users[1:]], users[0].pk
+
+
+def verify_addresses(users: list[User]) -> None:
+    """Record each account's address as verified, as sign-up's code does."""
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+    )
+
+
+def demo_birth_date(username: str) -> datetime.date:
+    """A date of birth between 1940 and 2005, the same for a username on every run."""
+    rng = random.Random(f"birth-{username}")
+    return datetime.date(rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28))
 
 
 def create_patients(*, plans: list[PatientPlan], password_hash: str) -> list[int]:
@@ -843,9 +864,11 @@ def create_patients(*, plans: list[PatientPlan], password_hash: str) -> list[int
             zone=plan.zone,
             password_hash=password_hash,
             joined=_day_start(plan.zone, plan.first_day),
+            date_of_birth=demo_birth_date(plan.username),
         )
         for plan in plans
     )
+    verify_addresses(users)
     PatientProfile.objects.bulk_create(
         PatientProfile(user=user, **plan.profile) for user, plan in zip(users, plans, strict=True)
     )

@@ -165,6 +165,7 @@ def session_cookie(username: str) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from accounts.middleware import SECOND_FACTOR_SEEN, has_second_factor
     from accounts.models import User
 
     user = User.objects.get(username=username)
@@ -172,6 +173,8 @@ def session_cookie(username: str) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "accounts.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # What login notes for a clinician with a second factor (accounts.middleware).
+    session[SECOND_FACTOR_SEEN] = has_second_factor(user)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
@@ -198,6 +201,7 @@ def flood_patient() -> None:
     from django.db import connection, transaction
 
     from accounts.models import User
+    from accounts.second_factor import give_totp
     from clinic.access import approve_clinician
     from clinic.models import CONSENT_VERSION, Share
     from tracker.models import Episode, PatientProfile
@@ -235,6 +239,7 @@ def flood_patient() -> None:
         clinician.set_unusable_password()
         clinician.save()
         approve_clinician(user=clinician)
+        give_totp(clinician)
         busy = Share.objects.filter(
             clinician__username="demo-busy-clinician", revoked_at__isnull=True
         ).order_by("patient_id")

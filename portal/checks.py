@@ -1,7 +1,7 @@
 """Refuse to serve in production with settings that would leak or lose e-mail."""
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 # Backends that write each message, reset and verification codes included, where logs go.
@@ -44,3 +44,17 @@ def refuse_to_start_without_mail() -> None:
 def check_mail(**kwargs: object) -> list[CheckMessage]:
     problem = mail_problem()
     return [Error(problem, id="portal.E001")] if problem else []
+
+
+@register(Tags.security, deploy=True)
+def check_shared_cache(**kwargs: object) -> list[CheckMessage]:
+    """Rate limits count in the cache: a cache per process lets each worker count apart."""
+    if settings.REDIS_URL:
+        return []
+    return [
+        Warning(
+            "REDIS_URL is not set: each server process counts rate limits (logins, sign-ups, "
+            "resets, share requests) on its own, so the real limit is that many times higher.",
+            id="portal.W002",
+        )
+    ]

@@ -239,8 +239,9 @@ PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", default=
 # written on every request.
 USERSESSIONS_TRACK_ACTIVITY = False
 
-# The cache holds rendered public pages only (education.pages). One Redis shared by every
-# server when REDIS_URL is set; otherwise each process keeps its own in local memory.
+# The cache holds rendered public pages (education.pages), the rate limits' counts and the
+# second-factor codes already used. One Redis shared by every server when REDIS_URL is set
+# (production: the deployment check warns without it); otherwise each process keeps its own.
 REDIS_URL = env_str("REDIS_URL", "")
 LOCAL_MEMORY_CACHE = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -68,7 +68,7 @@ def test_what_a_patient_and_clinician_type_is_never_logged(
     assert bob_client.get(reverse("clinic:export_csv", args=[alice.pk])).status_code == 200
     # A failed sign-in with the mark as the password.
     client_for(charlie).logout()
-    client_for(charlie).post(reverse("login"), {"username": "alice", "password": MARK})
+    client_for(charlie).post(reverse("account_login"), {"login": "alice", "password": MARK})
 
     text = logged_text(everything_logged)
     assert "Not Found" in text  # the capture works: the 404 above was logged

@@ -85,7 +85,12 @@ def test_every_page_has_get_help_in_the_header_and_a_number_in_the_footer(reques
     client = request.getfixturevalue(who)
     if who == "alice":
         client = client_for(client)
-    for url in (reverse("home"), reverse("education:article_list"), GET_HELP, reverse("login")):
+    for url in (
+        reverse("home"),
+        reverse("education:article_list"),
+        GET_HELP,
+        reverse("account_login"),
+    ):
         page = client.get(url).content.decode()
         header = page[page.index("<header") : page.index("</header>")]
         collapsed_menu = header.index('id="site-nav"')
@@ -123,8 +128,10 @@ def test_the_colour_mode_is_set_in_the_head_by_a_static_script(anonymous) -> Non
 
 
 def test_other_pages_that_say_call_carry_the_number_as_a_link(alice, anonymous) -> None:
-    for _ in range(5):
-        locked_out = anonymous.post(reverse("login"), {"username": "alice", "password": "wrong"})
+    for _ in range(6):
+        locked_out = anonymous.post(
+            reverse("account_login"), {"login": "alice", "password": "wrong"}
+        )
     assert locked_out.status_code == 429
     check = client_for(alice).get(reverse("tracker:red_flag_check"))
     for page in (locked_out.content.decode(), check.content.decode()):

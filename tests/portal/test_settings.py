@@ -46,6 +46,8 @@ def test_deployment_checklist_passes_with_the_documented_production_variables() 
         {
             "DJANGO_SECRET_KEY": "x7Kq2vP9wL4mZ8nR3tY6uB1cE5fH0jA2sD9gK4lQ7pW3eT8rU6iO1yM5nB0vC2xZ",
             "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+            "EMAIL_HOST": "smtp.example.org",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
         },
         "check",
         "--deploy",
@@ -53,6 +55,56 @@ def test_deployment_checklist_passes_with_the_documented_production_variables() 
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "x7Kq2vP9wL4mZ8nR3tY6uB1cE5fH0jA2sD9gK4lQ7pW3eT8rU6iO1yM5nB0vC2xZ",
+    "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "EMAIL_HOST is not set"),
+        (
+            {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+            "writes e-mails, with their codes, to the logs",
+        ),
+        (
+            {"DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
+            "writes e-mails, with their codes, to the logs",
+        ),
+    ],
+)
+def test_production_refuses_to_start_when_e_mail_would_be_lost_or_printed(extra, message) -> None:
+    """gunicorn loads portal.wsgi: it stops there, and the deployment check names the fault."""
+    serve = run_django(
+        {**PRODUCTION, **extra}, "shell", "-c", "import portal.wsgi; print('started')"
+    )
+    assert serve.returncode != 0
+    assert "started" not in serve.stdout
+    assert message in serve.stderr
+    check = run_django({**PRODUCTION, **extra}, "check", "--deploy")
+    assert check.returncode != 0
+    assert "portal.E001" in check.stderr and message in check.stderr
+
+
+def test_production_starts_with_an_e_mail_host_and_development_prints_e_mail() -> None:
+    serve = run_django(
+        {**PRODUCTION, "EMAIL_HOST": "smtp.example.org"},
+        "shell",
+        "-c",
+        "import portal.wsgi; from django.conf import settings; print(settings.EMAIL_BACKEND)",
+    )
+    assert serve.stdout.strip().splitlines()[-1] == "django.core.mail.backends.smtp.EmailBackend"
+    dev = run_django(
+        {"DJANGO_SECRET_KEY": "k", "DJANGO_DEBUG": "1"},
+        "shell",
+        "-c",
+        "import portal.wsgi; from django.conf import settings; print(settings.EMAIL_BACKEND)",
+    )
+    assert dev.stdout.strip().splitlines()[-1] == "django.core.mail.backends.console.EmailBackend"
 
 
 def test_debug_is_off_unless_set() -> None:
@@ -97,6 +149,14 @@ def test_security_headers_under_production_settings(client, db) -> None:
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert _policy(response)["frame-ancestors"] == ["'none'"]
+    permissions = dict(
+        part.strip().split("=", 1) for part in response["Permissions-Policy"].split(",")
+    )
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert permissions[feature] == "()", feature
+    # Passkeys work, from this site only.
+    assert permissions["publickey-credentials-get"] == "(self)"
+    assert permissions["publickey-credentials-create"] == "(self)"
 
 
 def test_pages_for_a_logged_in_person_are_never_stored_but_public_ones_may_be(client, alice):

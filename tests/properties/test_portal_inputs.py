@@ -4,6 +4,7 @@ Never a server error; a refused form changes no table; an account is created or 
 with values its form allows; and a `next` parameter never sends anyone to another site.
 """
 
+import datetime
 import re
 import unicodedata
 from urllib.parse import quote
@@ -65,6 +66,9 @@ def assert_stays_on_the_site(location: str) -> None:
             "username": st.from_regex(r"\A[a-z][a-z0-9_.@+-]{2,20}\Z"),
             "email": st.from_regex(r"\A[a-z]{1,10}@example\.org\Z"),
             "first_name": text(40),
+            "date_of_birth": st.dates(datetime.date(1890, 1, 1), datetime.date(2030, 1, 1)).map(
+                datetime.date.isoformat
+            ),
             "time_zone": ZONES,
             "password1": st.just(NEW_PASSWORD),
             "password2": st.just(NEW_PASSWORD),
@@ -78,7 +82,7 @@ def test_signing_up_creates_one_sound_account_or_nothing(
     client = client_with(handler)
     before = snapshot()
 
-    response = client.post(reverse("signup"), data)
+    response = client.post(reverse("account_signup"), data)
     event(f"status {response.status_code}")
 
     after = snapshot()
@@ -152,13 +156,13 @@ def test_signing_in_changes_nothing_and_never_leaves_the_site(
     next_in: str,
 ) -> None:
     client = client_with(handler)
-    data = {"username": username, "password": password}
+    data = {"login": username, "password": password}
     query = {"next": next_url} if next_in == "query" else {}
     if next_in == "form":
         data["next"] = next_url
     before = snapshot()
 
-    response = client.post(reverse("login"), data, query_params=query)
+    response = client.post(reverse("account_login"), data, query_params=query)
     event(f"status {response.status_code}")
 
     assert response.status_code in (200, 302)
@@ -273,11 +277,13 @@ def _quote(value: str) -> str:
 PUBLIC_PAGES = [
     "home",
     "get_help",
-    "signup",
-    "login",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_complete",
+    "account_signup",
+    "account_login",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_confirm_password_reset_code",
+    "account_password_reset_completed",
+    "account_email_verification_sent",
     "health",
     "favicon",
 ]

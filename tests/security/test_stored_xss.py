@@ -386,8 +386,8 @@ def test_typed_text_echoed_back_is_inert(
     alice_client = client_with(handler, alice)
     echoes = {
         "search": anonymous.get(reverse("education:search"), {"q": text[:200]}),
-        "login": anonymous.post(reverse("login"), {"username": text, "password": "x"}),
-        "signup": anonymous.post(reverse("signup"), {"username": text, "email": text}),
+        "login": anonymous.post(reverse("account_login"), {"login": text, "password": "x"}),
+        "signup": anonymous.post(reverse("account_signup"), {"username": text, "email": text}),
         "queue search": client_with(handler, bob).post(
             reverse("clinic:queue"), {"q": text}, follow=True
         ),

@@ -280,7 +280,7 @@ def test_over_the_hourly_limit_in_place_is_answered_429_and_nothing_is_stored(al
 def test_signed_out_in_place_is_answered_401_with_where_to_log_in(db, anonymous):
     response = add_in_place(anonymous, drink_data())
     assert response.status_code == 401
-    assert response.json() == {"login": reverse("login")}
+    assert response.json() == {"login": reverse("account_login")}
     assert not Drink.objects.exists()
 
 
@@ -614,7 +614,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(alice, anonymous, method, name,
     data = {**drink_data(amount=999), "complete": "1"}
     response = getattr(anonymous, method)(url, data)
     assert response.status_code == 302
-    assert response["Location"].startswith(f"{reverse('login')}?next=")
+    assert response["Location"].startswith(f"{reverse('account_login')}?next=")
     drink.refresh_from_db()
     assert drink.amount_ml == 200
     assert Drink.objects.count() == 1

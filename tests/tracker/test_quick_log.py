@@ -356,7 +356,7 @@ def test_a_queued_entry_over_the_hourly_limit_is_429(alice, alice_client):
 def test_a_queued_entry_without_a_session_is_told_to_log_in(db):
     response = Client().post(CREATE, quick(), **JSON)
     assert response.status_code == 401
-    assert response.json() == {"login": reverse("login")}
+    assert response.json() == {"login": reverse("account_login")}
     assert "no-store" in response["Cache-Control"]
     assert not Episode.objects.exists()
     # A person (not a script) is still sent to the login page.
