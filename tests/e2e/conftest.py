@@ -22,6 +22,9 @@ from django.test.utils import modify_settings
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from accounts.models import User
+from accounts.second_factor import current_code, give_totp
+
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls that tests make
 # to arrange data are still plain synchronous calls on that thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -384,8 +387,22 @@ def web(open_browser) -> Browser:
 def log_in(web: Browser, username: str, password: str) -> None:
     web.goto("/accounts/login/")
     web.check()
-    web.page.get_by_label("Username").fill(username)
+    fill_login_form(web, username, password)
+
+
+def fill_login_form(web: Browser, username: str, password: str, *, tap: bool = False) -> None:
+    """Log in through the form in front of the browser, then, for clinicians and staff, type
+    the code their authenticator app shows (the real second-factor step); wait to land."""
+    web.page.get_by_label("Username or email").fill(username)
     web.page.get_by_label("Password").fill(password)
-    web.page.get_by_role("button", name="Log in").click()
+    button = web.page.get_by_role("button", name="Log in")
+    button.tap() if tap else button.click()
     web.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if web.path == "/accounts/2fa/authenticate/":
+        web.check()
+        secret = give_totp(User.objects.get(username=username))
+        web.page.get_by_label("Code").fill(current_code(secret))
+        button = web.page.get_by_role("button", name="Sign In")
+        button.tap() if tap else button.click()
+        web.page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
     web.check()

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -32,22 +33,32 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
 
     page.get_by_label("Username").fill("nadia")
     page.get_by_label("Email").fill("nadia@example.org")
+    page.get_by_label("Date of birth").fill("1986-04-30")
     zone.fill("Europe/London")
     page.get_by_role("textbox", name=re.compile(r"^Password\W*$")).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD + "typo")
+    page.get_by_label("Password (again)").fill(PASSWORD + "typo")
     page.get_by_role("button", name="Create my account").click()
     # The error is announced: a summary in an alert, and the field describes its own error.
     expect(page.get_by_role("alert")).to_contain_text("Nothing has been saved yet")
-    confirmation = page.get_by_label("Password confirmation")
+    confirmation = page.get_by_label("Password (again)")
     expect(confirmation).to_have_attribute("aria-invalid", "true")
-    expect(confirmation).to_have_accessible_description(re.compile("didn.t match"))
+    expect(confirmation).to_have_accessible_description(re.compile("same password"))
     expect(page.get_by_label("Username")).to_have_value("nadia")  # nothing typed is lost
     web.check()
     page.get_by_role("textbox", name=re.compile(r"^Password\W*$")).fill(PASSWORD)
     confirmation.fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
-    assert User.objects.get(username="nadia").time_zone == "Europe/London"
+    # The address is checked with a code sent to it, typed on the page (no link to follow).
+    page.wait_for_url("**/accounts/confirm-email/")
+    web.check(screenshot="sign-up-code")
+    [message] = mail.outbox
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.MULTILINE).group(1)
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your tracker")
+    nadia = User.objects.get(username="nadia")
+    assert nadia.time_zone == "Europe/London"
+    assert nadia.date_of_birth == datetime.date(1986, 4, 30)
     web.check()
 
     # From here on, the keyboard only. A new account lands on the tracker, whose own button is

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from clinic.models import CONSENT_VERSION, Share
 from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import PHONE, log_in
+from tests.e2e.conftest import PHONE, fill_login_form, log_in
 from tests.factories import add_drink, answer_red_flags, log_episode
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -126,11 +126,9 @@ def test_a_signed_in_patient_has_the_numbers_before_the_checklist(phone):
 
 
 def sign_in(browser, username: str) -> None:
-    """Log in through the form on the page in front of the browser; wait to land."""
-    browser.page.get_by_label("Username").fill(username)
-    browser.page.get_by_label("Password").fill(PASSWORD)
-    browser.page.get_by_role("button", name="Log in").tap()
-    browser.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    """Log in through the form on the page in front of the browser (the second factor too, for
+    the clinician and the editor); wait to land."""
+    fill_login_form(browser, username, PASSWORD, tap=True)
 
 
 def test_each_role_lands_on_its_own_page(open_browser):
