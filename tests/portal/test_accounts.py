@@ -335,3 +335,21 @@ def test_profile_needs_login(anonymous) -> None:
     response = anonymous.get(reverse("profile"))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def test_a_clinician_cannot_take_another_persons_address_in_another_case(alice, bob) -> None:
+    """The finding: a clinician changed their e-mail to a case variant of a patient's address
+    and received the shares meant for it. Now the address cannot be added, let alone verified."""
+    client = client_for(bob)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": "ALICE@Example.org"}
+    )
+
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.org"
+    assert not EmailAddress.objects.filter(user=bob, email__iexact="alice@example.org").exists()
+    assert response.status_code in (200, 302)
+    # Nothing the owner has to act on is sent to bob; at most the owner hears of the attempt.
+    assert not [m for m in mail.outbox if m.to == ["bob@example.org"]]
