@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -21,21 +22,40 @@ SHARE_CODE_LIFETIME = datetime.timedelta(days=30)
 def shared_patient_or_404(*, clinician: User, patient_id: int) -> User:
     """Return the patient if they share their log with this clinician now; otherwise 404.
 
-    Both conditions must hold: an approved clinician, and an active share. Staff status, the
-    editor role or the clinician role alone grant nothing, and a revoked share is gone on the
-    very next request because nothing about it is cached.
+    Both conditions must hold: an approved clinician, and a share the clinician accepted. A
+    request still waiting grants nothing; nor do staff status, the editor role or the clinician
+    role alone; and a stopped share is gone on the very next request because nothing about it
+    is cached.
     """
     # Through the patient's primary key, not the patient_id column: only that lookup treats
     # an id beyond the column's range (from the URL) as matching nothing on SQLite too.
     share = (
         # The patient's tracker profile too: every patient page reads it.
-        Share.objects.select_related("patient__patient_profile")
-        .filter(clinician=clinician, patient__pk=patient_id, revoked_at__isnull=True)
+        Share.objects.accepted()
+        .select_related("patient__patient_profile")
+        .filter(clinician=clinician, patient__pk=patient_id)
         .first()
     )
     if share is None or not is_clinician(clinician):
         raise Http404("No shared patient here")
     return share.patient
+
+
+def accepted_patient_ids(*, clinician: User) -> QuerySet[Share, dict[str, int]]:
+    """Return the ids of the patients whose share this clinician accepted and who have not
+    stopped it (a subquery on the share index): the queue and its counts read only these."""
+    return Share.objects.accepted().filter(clinician=clinician).values("patient_id")
+
+
+def waiting_requests(*, clinician: User, now: datetime.datetime) -> QuerySet[Share]:
+    """Return the requests waiting for this clinician's answer, oldest first, with the
+    patients who made them."""
+    return (
+        Share.objects.waiting(now=now)
+        .filter(clinician=clinician)
+        .select_related("patient")
+        .order_by("consented_at", "pk")
+    )
 
 
 def clinician_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -48,6 +68,15 @@ def clinician_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return login_required(never_cache(wrapper))
+
+
+def clinician_name(clinician: User) -> str:
+    """Return a clinician's name as patients see it: the display name staff set when they
+    approved them (clinicians cannot change it), else the account's own name."""
+    profile = getattr(clinician, "clinician_profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return clinician.get_full_name() or clinician.get_username()
 
 
 def audit(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> None:

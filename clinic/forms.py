@@ -1,13 +1,16 @@
 import datetime
 
+from allauth.account.models import EmailAddress
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import DateOfBirthField, NHSNumberField
 from accounts.models import User
 from accounts.roles import CLINICIANS
 from clinic.models import ClinicianNote, ClinicianProfile
+from clinic.services import Identity
 from tracker.forms import DayField
 
 MAX_RANGE_DAYS = 366
@@ -45,19 +48,43 @@ class QueueFilterForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    """Share the log with a clinician, by their code or e-mail, after reading the consent text."""
+    """Ask a clinician, by their code or e-mail, to accept the log, after reading the consent
+    text; with the name and date of birth the clinician will see (saved on the account)."""
 
     code_or_email = forms.CharField(
         label=_("Your clinician's share code or e-mail address"),
         max_length=254,
         help_text=_("A share code looks like K7PM-Q2XD."),
     )
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "family-name"}),
+    )
+    date_of_birth = DateOfBirthField(
+        help_text=_("Your clinician sees your name and date of birth, to know it is you.")
+    )
+    nhs_number = NHSNumberField()
     consent = forms.BooleanField(
         label=_("I have read the text above and I agree to share my log with this clinician."),
         error_messages={"required": _("Please tick to agree, or do not share.")},
     )
 
     def __init__(self, *args: object, patient: User, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": patient.first_name,
+                "last_name": patient.last_name,
+                "date_of_birth": patient.date_of_birth,
+                "nhs_number": patient.nhs_number,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.clinician: User | None = None
@@ -66,7 +93,10 @@ class ShareForm(forms.Form):
         value = self.cleaned_data["code_or_email"].strip()
         clinicians = User.objects.filter(groups__name=CLINICIANS, is_active=True)
         if "@" in value:
-            clinician = clinicians.filter(email__iexact=value).first()
+            # Only an address its owner has shown they read: an unverified one could have been
+            # typed by anyone, including a case variant of a real clinician's address.
+            verified = EmailAddress.objects.filter(email__iexact=value, verified=True)
+            clinician = clinicians.filter(pk__in=verified.values("user_id")).first()
         else:
             profile = (
                 ClinicianProfile.objects.select_related("user")
@@ -78,19 +108,21 @@ class ShareForm(forms.Form):
                 .first()
             )
             clinician = profile.user if profile else None
-        # The same message whether no account, not a clinician or an old code, so nothing about
-        # who has an account can be learnt here.
+        # The same message whether no account, not a clinician, an unverified address or an
+        # old code, so nothing about who has an account can be learnt here.
         if clinician is None:
             raise ValidationError(NO_MATCH, code="no_match")
-        if clinician == self.patient:
-            raise ValidationError(_("You cannot share your log with yourself."), code="self")
-        if clinician.shares_received.filter(patient=self.patient, revoked_at__isnull=True).exists():
-            raise ValidationError(
-                _("You already share your log with %(name)s.") % {"name": clinician},
-                code="already",
-            )
         self.clinician = clinician
         return value
+
+    def identity(self) -> Identity:
+        data = self.cleaned_data
+        return Identity(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            nhs_number=data["nhs_number"],
+        )
 
 
 class NoteForm(forms.ModelForm):

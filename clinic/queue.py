@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import User
+from clinic.access import accepted_patient_ids
 from clinic.models import Share
 from tracker import presenter, services
 from tracker.assessment import Assessment, Urgency
@@ -36,7 +37,7 @@ class QueueRow:
 def active_patient_ids(*, clinician: User) -> QuerySet[Share, dict[str, int]]:
     """Return the ids of the patients who share their log with this clinician now (a subquery
     on the share index)."""
-    return Share.objects.filter(clinician=clinician, revoked_at__isnull=True).values("patient_id")
+    return accepted_patient_ids(clinician=clinician)
 
 
 def _matching(search: str, prefix: str = "") -> Q:

@@ -12,6 +12,9 @@ urlpatterns = [
     # The clinician's side
     path("clinic/", views.queue, name="queue"),
     path("clinic/new-code/", views.new_code, name="new_code"),
+    path("clinic/requests/", views.requests_waiting, name="requests"),
+    path("clinic/requests/<int:pk>/accept/", views.request_accept, name="request_accept"),
+    path("clinic/requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
     path("clinic/patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
     path(
         "clinic/patients/<int:patient_id>/acknowledge/",

@@ -2,16 +2,19 @@
 
 import datetime
 import json
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,12 +22,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.filters import remembered_filter
 from accounts.models import User
 from clinic import fhir
+from clinic import services as share_services
 from clinic.access import (
     audit,
+    clinician_name,
     clinician_page,
     clinician_profile,
     renew_share_code,
     shared_patient_or_404,
+    waiting_requests,
 )
 from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
@@ -39,27 +45,89 @@ from tracker.views import chart_days, download
 # The patient's side
 
 
+@dataclass(frozen=True)
+class ShareRow:
+    """One clinician on the patient's sharing page, with the state of the request or share."""
+
+    share: Share
+    name: str
+    state: str
+    label: str
+    detail: str
+
+
+def _share_row(share: Share, *, now: datetime.datetime, zone: ZoneInfo) -> ShareRow:
+    def day(moment: datetime.datetime | None) -> str:
+        return date_format(dates.local_day(moment, zone), "j F Y") if moment else ""
+
+    state = share.state(now=now)
+    asked = day(share.consented_at)
+    detail = {
+        Share.Status.PENDING: _("Asked on %(asked)s; the request expires on %(expires)s."),
+        Share.Status.ACCEPTED: _("Can see your log since %(decided)s (asked on %(asked)s)."),
+        Share.Status.DECLINED: _("Asked on %(asked)s; declined on %(decided)s."),
+        Share.Status.EXPIRED: _("Asked on %(asked)s; not answered by %(expires)s."),
+        Share.Status.WITHDRAWN: _("Asked on %(asked)s; you withdrew it on %(ended)s."),
+        Share.Status.STOPPED: _("Could see your log from %(decided)s to %(ended)s."),
+    }[state] % {
+        "asked": asked,
+        "expires": day(share.expires_at),
+        "decided": day(share.decided_at),
+        "ended": day(share.revoked_at),
+    }
+    return ShareRow(
+        share=share,
+        name=clinician_name(share.clinician),
+        state=state,
+        label=Share.Status(state).label,
+        detail=detail,
+    )
+
+
 @login_required
 @never_cache
 def sharing(request: HttpRequest) -> HttpResponse:
-    """Show who can see the log, let the patient share with a clinician or stop sharing."""
+    """Show each clinician asked and what became of it; send a new request; stop sharing."""
+    # Every try counts, matched or not: share codes must not be guessable by the thousand.
+    if request.method == "POST" and not ratelimit.consume(
+        request, action="share_request", user=request.user
+    ):
+        return ratelimit.respond_429(request)
     form = ShareForm(request.POST or None, patient=request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            Share.objects.create(
-                patient=request.user, clinician=form.clinician, consent_version=CONSENT_VERSION
+        now = timezone.now()
+        try:
+            share = share_services.request_share(
+                patient=request.user, clinician=form.clinician, identity=form.identity(), now=now
             )
-            services.sharing_changed(patient=request.user, now=timezone.now())
-        messages.success(request, _("%(name)s can now see your log.") % {"name": form.clinician})
-        return redirect("clinic:sharing")
-    shares = Share.objects.filter(patient=request.user).select_related("clinician")
+        except share_services.ShareRefused as refused:
+            form.add_error(refused.field, ValidationError(refused.message, code=refused.code))
+        else:
+            messages.success(
+                request,
+                _(
+                    "We sent your request to %(name)s. They can see your log once they accept "
+                    "it; if they do not answer by %(date)s, the request expires."
+                )
+                % {
+                    "name": clinician_name(share.clinician),
+                    "date": share_services.expiry_day(share, zone=request.user.zone),
+                },
+            )
+            return redirect("clinic:sharing")
+    now = timezone.now()
+    shares = Share.objects.filter(patient=request.user).select_related(
+        "clinician__clinician_profile"
+    )
+    rows = [_share_row(share, now=now, zone=request.user.zone) for share in shares]
     return render(
         request,
         "clinic/sharing.html",
         {
             "form": form,
-            "active": [share for share in shares if share.is_active],
-            "ended": [share for share in shares if not share.is_active],
+            "active": [row for row in rows if row.state == Share.Status.ACCEPTED],
+            "waiting": [row for row in rows if row.state == Share.Status.PENDING],
+            "ended": [row for row in rows if row.state not in Share.OPEN],
             "consent_version": CONSENT_VERSION,
         },
     )
@@ -68,12 +136,18 @@ def sharing(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    share = get_object_or_404(Share, pk=pk, patient=request.user, revoked_at__isnull=True)
-    with transaction.atomic():
-        share.revoked_at = timezone.now()
-        share.save(update_fields=["revoked_at"])
-        services.sharing_changed(patient=request.user, now=share.revoked_at)
-    messages.success(request, _("%(name)s can no longer see your log.") % {"name": share.clinician})
+    """Stop an accepted share, or withdraw a request; a second tap changes nothing."""
+    share = get_object_or_404(
+        Share.objects.select_related("clinician__clinician_profile"), pk=pk, patient=request.user
+    )
+    share, changed = share_services.stop(share=share, now=timezone.now())
+    name = clinician_name(share.clinician)
+    if not changed:
+        messages.info(request, _("That was already over: nothing has changed."))
+    elif share.status == Share.Status.STOPPED:
+        messages.success(request, _("%(name)s can no longer see your log.") % {"name": name})
+    else:
+        messages.success(request, _("You withdrew your request to %(name)s.") % {"name": name})
     return redirect("clinic:sharing")
 
 
@@ -120,8 +194,99 @@ def queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filtered": form.is_bound,
             "profile": clinician_profile(clinician=request.user),
+            "requests_waiting": waiting_requests(
+                clinician=request.user, now=timezone.now()
+            ).count(),
         },
     )
+
+
+REQUESTS_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A waiting request as the clinician sees it: who the patient says they are."""
+
+    share: Share
+    patient: User
+    age: int | None
+    nhs_number: str
+    expires_on: datetime.date
+
+
+def _nhs_display(digits: str) -> str:
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if digits else ""
+
+
+@clinician_page
+def requests_waiting(request: HttpRequest) -> HttpResponse:
+    """List the requests to share waiting for this clinician's answer, oldest first."""
+    now = timezone.now()
+    zone = request.user.zone
+    today = dates.local_day(now, zone)
+    page = Paginator(
+        waiting_requests(clinician=request.user, now=now), REQUESTS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = [
+        RequestRow(
+            share=share,
+            patient=share.patient,
+            age=share.patient.age(today=today),
+            nhs_number=_nhs_display(share.patient.nhs_number),
+            expires_on=dates.local_day(share.expires_at, zone),
+        )
+        for share in page.object_list
+    ]
+    return render(request, "clinic/requests.html", {"page": page})
+
+
+def _answered(request: HttpRequest, share: Share, changed: bool, *, now: datetime.datetime) -> None:
+    """Tell the clinician what their answer did, or why it did nothing."""
+    patient = share.patient.get_full_name() or share.patient.get_username()
+    state = share.state(now=now)
+    if changed and state == Share.Status.ACCEPTED:
+        messages.success(
+            request,
+            _("You accepted %(name)s's request: they are in your queue.") % {"name": patient},
+        )
+    elif changed:
+        messages.success(request, _("You declined %(name)s's request.") % {"name": patient})
+    else:
+        messages.info(
+            request,
+            {
+                Share.Status.ACCEPTED: _("You had already accepted this request."),
+                Share.Status.DECLINED: _("You had already declined this request."),
+                Share.Status.EXPIRED: _(
+                    "This request has expired: the patient can send you a new one."
+                ),
+                Share.Status.WITHDRAWN: _("The patient withdrew this request."),
+                Share.Status.STOPPED: _("The patient has stopped sharing with you."),
+            }[state],
+        )
+
+
+@clinician_page
+@require_POST
+def request_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept a request: the patient enters the queue. Accepting twice changes nothing."""
+    share = get_object_or_404(Share, pk=pk, clinician=request.user)
+    now = timezone.now()
+    share, changed = share_services.accept(share=share, now=now)
+    _answered(request, share, changed, now=now)
+    return redirect("clinic:requests")
+
+
+@clinician_page
+@require_POST
+def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Decline a request: the patient sees it declined and may ask again."""
+    share = get_object_or_404(Share, pk=pk, clinician=request.user)
+    now = timezone.now()
+    share, changed = share_services.decline(share=share, now=now)
+    _answered(request, share, changed, now=now)
+    return redirect("clinic:requests")
 
 
 @clinician_page

@@ -1,5 +1,6 @@
-"""Entries made the way the portal makes them: through tracker.services, so every test's data
-has its local dates and zone, and every patient's stored status matches their log.
+"""Entries made the way the portal makes them: through tracker.services (and clinic.services for
+shares), so every test's data has its local dates and zone, and every patient's stored status
+matches their log.
 
 Only tests about the database's own guards (constraints, migrations) create rows directly.
 """
@@ -9,6 +10,8 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import User
+from clinic import services as share_services
+from clinic.models import Share
 from tracker import services
 from tracker.models import CheckIn, Drink, Episode
 from tracker.services import EpisodeInput
@@ -58,3 +61,32 @@ def add_drink(
 
 def answer_red_flags(patient: User, *codes: str, now: datetime.datetime | None = None) -> list[str]:
     return services.record_red_flags(patient=patient, codes=codes, now=now or timezone.now())
+
+
+def share_request(
+    patient: User,
+    clinician: User,
+    *,
+    now: datetime.datetime | None = None,
+    date_of_birth: datetime.date = datetime.date(1980, 3, 21),
+) -> Share:
+    """Ask a clinician to accept the patient's log, as the sharing page does (the patient's own
+    name kept, their username as the first name if they have none)."""
+    identity = share_services.Identity(
+        first_name=patient.first_name or patient.username,
+        last_name=patient.last_name,
+        date_of_birth=patient.date_of_birth or date_of_birth,
+        nhs_number=patient.nhs_number,
+    )
+    return share_services.request_share(
+        patient=patient, clinician=clinician, identity=identity, now=now or timezone.now()
+    )
+
+
+def share(patient: User, clinician: User, *, now: datetime.datetime | None = None) -> Share:
+    """Share the patient's log with the clinician: requested, then accepted by the clinician."""
+    now = now or timezone.now()
+    accepted, _changed = share_services.accept(
+        share=share_request(patient, clinician, now=now), now=now
+    )
+    return accepted
