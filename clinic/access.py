@@ -1,7 +1,7 @@
 """The one place that decides whether a clinician may see a patient's log."""
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -17,6 +17,7 @@ from accounts.roles import CLINICIANS, forget_roles, is_clinician
 from clinic.models import AuditEvent, ClinicianProfile, Share, new_share_code
 
 SHARE_CODE_LIFETIME = datetime.timedelta(days=30)
+DISPLAY_NAME_LENGTH = ClinicianProfile._meta.get_field("display_name").max_length
 
 
 def shared_patient_or_404(*, clinician: User, patient_id: int) -> User:
@@ -83,10 +84,24 @@ def audit(*, request: HttpRequest, patient: User, action: str, detail: str = "")
     """Record that the signed-in clinician looked at or exported the patient's data."""
     AuditEvent.objects.create(
         actor=request.user,
-        actor_name=request.user.get_full_name() or request.user.get_username(),
+        actor_name=clinician_name(request.user),
         patient=patient,
         action=action,
         detail=detail[:200],
+    )
+
+
+def audit_list(*, request: HttpRequest, patients: Sequence[User]) -> None:
+    """Record, in one query, that the signed-in clinician saw these patients' red-flag answers
+    on a list page (the queue), as the patient view records a look at one patient."""
+    if not patients:
+        return
+    name = clinician_name(request.user)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=request.user, actor_name=name, patient=patient, action=AuditEvent.Action.LIST
+        )
+        for patient in patients
     )
 
 
@@ -120,8 +135,14 @@ def renew_share_code(*, clinician: User) -> ClinicianProfile:
 
 
 @transaction.atomic
-def approve_clinician(*, user: User) -> ClinicianProfile:
-    """Make an account a clinician (staff do this in the admin) and give it a share code."""
+def approve_clinician(*, user: User, display_name: str = "") -> ClinicianProfile:
+    """Make an account a clinician (staff do this in the admin), give it a share code and the
+    name patients will see (staff confirm it; without one, the account's full name or username).
+    """
     user.groups.add(Group.objects.get(name=CLINICIANS))
     forget_roles(user)
-    return clinician_profile(clinician=user)
+    profile = clinician_profile(clinician=user)
+    name = display_name.strip() or user.get_full_name() or user.get_username()
+    profile.display_name = name[:DISPLAY_NAME_LENGTH]
+    profile.save(update_fields=["display_name"])
+    return profile

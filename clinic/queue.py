@@ -3,7 +3,9 @@
 The queue reads each shared patient's stored assessment (tracker.models.PatientStatus): one
 indexed query for a page, ordered by urgency, then by the patient's latest entry. Its cost
 depends on the number of patients on the page, never on the length of anyone's history.
-Rows that time has made stale are recomputed first (tracker.services.refresh_stale).
+Rows that time has made stale are recomputed first (tracker.services.refresh_stale). Each row
+names the patient with their date of birth, age and NHS number (clinic.identity), read from the
+same query.
 """
 
 import datetime
@@ -13,11 +15,12 @@ from zoneinfo import ZoneInfo
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import User, normalise_nhs_number
 from clinic.access import accepted_patient_ids
+from clinic.identity import PatientIdentity, identity_of
 from clinic.models import Share
-from tracker import presenter, services
-from tracker.assessment import Assessment, Urgency
+from tracker import dates, presenter, services
+from tracker.assessment import Assessment, Kind, Urgency
 from tracker.models import PatientStatus
 
 QUEUE_PAGE_SIZE = 50
@@ -28,10 +31,13 @@ class QueueRow:
     """One patient on the queue, with the reasons worded for the clinician."""
 
     patient: User
+    identity: PatientIdentity
     urgency: Urgency
     label: str
     reasons: list[str]
     last_logged_at: datetime.datetime | None
+    # Whether the reasons include red-flag answers: the page that shows them is audited.
+    shows_red_flags: bool
 
 
 def active_patient_ids(*, clinician: User) -> QuerySet[Share, dict[str, int]]:
@@ -41,11 +47,16 @@ def active_patient_ids(*, clinician: User) -> QuerySet[Share, dict[str, int]]:
 
 
 def _matching(search: str, prefix: str = "") -> Q:
-    return (
+    found = (
         Q(**{f"{prefix}username__icontains": search})
         | Q(**{f"{prefix}first_name__icontains": search})
         | Q(**{f"{prefix}last_name__icontains": search})
     )
+    # An NHS number is read out and printed in groups ("943 476 5919"); it is stored as digits.
+    digits = normalise_nhs_number(search)
+    if digits.isascii() and digits.isdigit():
+        found |= Q(**{f"{prefix}nhs_number__contains": digits})
+    return found
 
 
 def queue_page(
@@ -71,16 +82,22 @@ def queue_page(
     )
     page = Paginator(statuses, QUEUE_PAGE_SIZE).get_page(page_number)
     zone = clinician.zone
-    page.object_list = [row_for(status, viewer_zone=zone) for status in page.object_list]
+    # Ages as on the clinician's own calendar, like every date on the page.
+    today = dates.local_day(now, zone)
+    page.object_list = [
+        row_for(status, viewer_zone=zone, today=today) for status in page.object_list
+    ]
     return page
 
 
-def row_for(status: PatientStatus, *, viewer_zone: ZoneInfo) -> QueueRow:
+def row_for(status: PatientStatus, *, viewer_zone: ZoneInfo, today: datetime.date) -> QueueRow:
     assessment: Assessment = status.assessment
     return QueueRow(
         patient=status.patient,
+        identity=identity_of(status.patient, today=today),
         urgency=assessment.urgency,
         label=presenter.urgency_label(assessment.urgency),
         reasons=presenter.clinician_lines(assessment, viewer_zone=viewer_zone),
         last_logged_at=status.last_logged_at,
+        shows_red_flags=any(reason.kind == Kind.RED_FLAG for reason in assessment.reasons),
     )

@@ -25,6 +25,7 @@ from clinic import fhir
 from clinic import services as share_services
 from clinic.access import (
     audit,
+    audit_list,
     clinician_name,
     clinician_page,
     clinician_profile,
@@ -33,6 +34,7 @@ from clinic.access import (
     waiting_requests,
 )
 from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
+from clinic.identity import identity_of
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import queue_page
 from tracker import dates, exports, presenter, services
@@ -157,8 +159,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
     """List who looked at or downloaded the patient's data, and when."""
     events = AuditEvent.objects.filter(patient=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Clinicians go by the display name staff set (their profile, in the same query).
     seen = Acknowledgement.objects.filter(patient=request.user).select_related(
-        "clinician", "red_flag"
+        "clinician__clinician_profile", "red_flag"
     )[:50]
     return render(request, "clinic/access_log.html", {"page": page, "seen": seen})
 
@@ -186,6 +189,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         urgency=presenter.URGENCY_NAMES[flag] if flag else None,
         page_number=request.GET.get("page"),
     )
+    profile = clinician_profile(clinician=request.user)
+    # The audit rows name the clinician from the profile just read, not from a second query.
+    request.user.clinician_profile = profile
+    audit_list(
+        request=request, patients=[row.patient for row in page.object_list if row.shows_red_flags]
+    )
     return render(
         request,
         "clinic/queue.html",
@@ -193,7 +202,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "form": form,
             "filtered": form.is_bound,
-            "profile": clinician_profile(clinician=request.user),
+            "profile": profile,
             "requests_waiting": waiting_requests(
                 clinician=request.user, now=timezone.now()
             ).count(),
@@ -348,6 +357,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "clinic/patient_detail.html",
         {
             "patient": patient,
+            # The age on the clinician's calendar, like every other date they see.
+            "identity": identity_of(patient, today=dates.local_day(now, request.user.zone)),
             "assessment": assessment,
             "flags": presenter.clinician_lines(assessment, viewer_zone=request.user.zone),
             "two_week": assessment.reason(Kind.TWO_WEEK),
@@ -369,7 +380,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             ).prefetch_related(
                 Prefetch(
                     "acknowledgements",
-                    queryset=Acknowledgement.objects.select_related("clinician"),
+                    # Named by their display name (set by staff), in the same query.
+                    queryset=Acknowledgement.objects.select_related("clinician__clinician_profile"),
                 )
             ),
             "notes": ClinicianNote.objects.filter(patient=patient).select_related("author"),
@@ -453,6 +465,7 @@ def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
         "clinic/summary.html",
         {
             "patient": patient,
+            "identity": identity_of(patient, today=dates.local_day(now, request.user.zone)),
             "flags": presenter.clinician_lines(assessment, viewer_zone=request.user.zone),
             "since": since,
             "until": until,

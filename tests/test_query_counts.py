@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from bench.run import TRANSACTION_CONTROL, WRITES
 from clinic.access import approve_clinician
-from clinic.models import Share
 from education.search import search_articles
 from tests.clinic.history import daily_history
 from tests.conftest import client_for, make_article
+from tests.factories import share
 from tracker.models import Episode
 
 SIZES = [3, 2 * 365]  # days of daily history
@@ -143,7 +143,7 @@ def test_the_clinicians_patient_view_does_not_grow_with_history(
     alice, bob, days, django_assert_num_queries
 ) -> None:
     approve_clinician(user=bob)
-    Share.objects.create(patient=alice, clinician=bob, consent_version="test")
+    share(alice, bob)
     daily_history(alice, days=days, ending_days_ago=1, details=True)
     client = client_for(bob)
     url = reverse("clinic:patient_detail", args=[alice.pk])
@@ -153,13 +153,14 @@ def test_the_clinicians_patient_view_does_not_grow_with_history(
     counted = queries(captured)
     # 1 session, 2 the clinician, 3 their roles, 4 the share with the patient and their
     # profile, 5 the stored status; the summary: 6 episode days, 7 check-ins, 8 drink totals,
-    # 9 complete days, 10 trigger counts, 11 relief counts, 12 the articles; 13 the audit row;
-    # 14 red-flag answers (their acknowledgements only when there are answers); the timeline:
-    # 15 episodes, 16 their triggers, 17 relief, 18 places, 19 spread, 20 check-ins, 21 drink
-    # totals; 22 the notes. The same with or without the two-week flag: only the patient's own
+    # 9 complete days, 10 trigger counts, 11 relief counts, 12 the articles; 13 the clinician's
+    # profile (the audit row names them by the display name staff gave them), 14 the audit row;
+    # 15 red-flag answers (their acknowledgements only when there are answers); the timeline:
+    # 16 episodes, 17 their triggers, 18 relief, 19 places, 20 spread, 21 check-ins, 22 drink
+    # totals; 23 the notes. The same with or without the two-week flag: only the patient's own
     # dashboard asks who saw the run. (Issue 15's target is 12: see
     # tests/clinic/test_queue_and_patient_view.py.)
-    assert len(counted) == 22, counted
+    assert len(counted) == 23, counted
     assert not any("TRACKER_ACKNOWLEDGEMENT" in sql for sql in counted)
 
 
