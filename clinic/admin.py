@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.health_admin import HealthDataAdminMixin
 from clinic.models import AuditEvent, ClinicianProfile, Share
 
 
@@ -18,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(HealthDataAdminMixin, ReadOnlyAdmin):
     list_display = ("created_at", "actor_name", "action", "patient", "detail")
     list_filter = ("action",)
     search_fields = ("actor_name", "patient__username", "detail")
@@ -27,16 +28,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Share)
-class ShareAdmin(ReadOnlyAdmin):
-    list_display = ("patient", "clinician", "consent_version", "consented_at", "revoked_at")
-    list_filter = ("revoked_at", "consent_version")
+class ShareAdmin(HealthDataAdminMixin, ReadOnlyAdmin):
+    list_display = ("patient", "clinician", "status", "consented_at", "decided_at", "revoked_at")
+    list_filter = ("status", "consent_version")
     search_fields = ("patient__username", "clinician__username", "clinician__email")
     list_select_related = ("patient", "clinician")
 
 
 @admin.register(ClinicianProfile)
 class ClinicianProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "share_code", "code_expires_at")
-    search_fields = ("user__username", "user__email")
+    """Staff set the name patients see for a clinician here (clinicians cannot change it)."""
+
+    list_display = ("user", "display_name", "share_code", "code_expires_at")
+    search_fields = ("user__username", "user__email", "display_name")
     list_select_related = ("user",)
     readonly_fields = ("share_code",)
