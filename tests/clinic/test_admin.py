@@ -1,6 +1,8 @@
 """Staff pages for clinicians: approving them, share links and the audit log, read-only; and
 the health-derived data only staff with `accounts.view_health_data` may see."""
 
+import re
+
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
@@ -247,3 +249,27 @@ def test_a_superuser_sees_every_health_admin(superuser):
     for admin_name, _permission in HEALTH_ADMINS:
         assert client.get(reverse(f"admin:{admin_name}_changelist")).status_code == 200
     assert Authenticator.objects.filter(user=superuser).exists()
+
+
+# Titles
+
+
+def test_no_admin_page_title_names_the_patient(superuser, alice, bob):
+    alice.first_name, alice.last_name = "Zebedee", "Quartermaine"
+    alice.save()
+    given = share(alice, bob)
+    pages = [
+        reverse("admin:accounts_user_change", args=[alice.pk]),
+        reverse("admin:accounts_user_history", args=[alice.pk]),
+        reverse("admin:accounts_user_delete", args=[alice.pk]),
+        reverse("admin:clinic_share_change", args=[given.pk]),
+        reverse("admin:clinic_share_history", args=[given.pk]),
+    ]
+    client = client_for(superuser)
+    for url in pages:
+        content = client.get(url).content.decode()
+        (shown,) = re.findall(r"<title>(.*?)</title>", content, re.S)
+        for private in ("Zebedee", "Quartermaine", "alice"):
+            assert private not in shown, (url, shown)
+        # The page itself still says whose record it is.
+        assert "Zebedee Quartermaine" in content, url
