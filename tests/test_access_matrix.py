@@ -2,8 +2,9 @@
 
 The patterns are discovered by walking the resolver, so a new URL cannot be forgotten: one this
 file does not know how to classify or fill fails its tests with a message naming it. Parameters
-are filled with alice's records. alice shares with bob; her share with rita is revoked; dana is a
-clinician she never shared with; erin edits content and is staff; charlie is another patient.
+are filled with alice's records. alice shares with bob (he accepted); her share with rita is
+stopped; dana is a clinician she has asked, who has not answered (a pending request grants
+nothing); erin edits content and is staff; charlie is another patient.
 
 Besides the status and where a redirect goes, every case checks that alice's note never shows to
 anyone but alice (and bob on her patient pages), that nobody else changed her records or her
@@ -38,11 +39,13 @@ from pytest_django import DjangoDbBlocker
 
 from accounts.models import User
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
+from clinic import services as share_services
 from clinic.access import approve_clinician
-from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, ClinicianProfile, Share
+from clinic.models import AuditEvent, ClinicianNote, ClinicianProfile, Share
 from education.models import Article
 from tests.conftest import client_for, make_article, make_user
-from tests.factories import add_drink, check_in, log_episode
+from tests.factories import add_drink, check_in, log_episode, share_request
+from tests.factories import share as share_with
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -127,11 +130,11 @@ def alices_record(get: Expect = OK, post: Expect | None = None) -> Rule:
 
 
 def shared_patient(get: Expect = OK, post: Expect | None = None) -> Rule:
-    """Let only bob, with an active share, open alice's pages on the clinician's side.
+    """Let only bob, with an accepted share, open alice's pages on the clinician's side.
 
     Non-clinicians are refused (404) before the method is looked at. For a clinician without
-    an active share (dana, rita) a POST-only view answers GET with 405 whatever the patient id,
-    which reveals nothing; their POST is 404.
+    an accepted share (dana, asked; rita, stopped) a POST-only view answers GET with 405
+    whatever the patient id, which reveals nothing; their POST is 404.
     """
     clinician_get = NOT_ALLOWED if get == NOT_ALLOWED else NOT_FOUND
     return Rule(
@@ -143,6 +146,21 @@ def shared_patient(get: Expect = OK, post: Expect | None = None) -> Rule:
             rita=(clinician_get, NOT_FOUND),
         ),
         bob_sees_alice=True,
+    )
+
+
+def answer_to_alices_share(*, post: Expect) -> Rule:
+    """Let only bob answer alice's share, which he has already accepted: his answer changes
+    nothing (a second tap). Any other clinician's POST is 404 (not theirs), their GET 405; the
+    rest are refused before the method is looked at."""
+    return Rule(
+        matrix(
+            (NOT_FOUND, NOT_FOUND),
+            anonymous=(LOGIN, LOGIN),
+            bob=(NOT_ALLOWED, post),
+            dana=(NOT_ALLOWED, NOT_FOUND),
+            rita=(NOT_ALLOWED, NOT_FOUND),
+        )
     )
 
 
@@ -225,6 +243,11 @@ SITE_RULES: dict[str, Rule] = {
     # The clinician's own pages
     "clinic:queue": clinicians_only(),
     "clinic:new_code": clinicians_only(NOT_ALLOWED, goes_to("clinic:queue")),
+    # Requests to share: each clinician lists their own (dana sees alice's request there).
+    "clinic:requests": clinicians_only(),
+    # Filled with alice's share with bob, which he accepted: answering again changes nothing.
+    "clinic:request_accept": answer_to_alices_share(post=goes_to("clinic:requests")),
+    "clinic:request_decline": answer_to_alices_share(post=goes_to("clinic:requests")),
     # Drafts are for the people who edit the library.
     "education:article_preview": Rule(
         matrix((NOT_FOUND, None), anonymous=(LOGIN, None), erin=(OK, None))
@@ -363,10 +386,10 @@ def build_world() -> World:
     drink = add_drink(alice, day=day, ml=250)
     check_in(alice, day=day, severity=4)
     red_flag = RedFlagAnswer.objects.get(patient=alice, episode=episode)
-    share = Share.objects.create(patient=alice, clinician=bob, consent_version=CONSENT_VERSION)
-    Share.objects.create(
-        patient=alice, clinician=rita, consent_version=CONSENT_VERSION, revoked_at=now
-    )
+    # Shares made as the product makes them: asked for by alice, answered by the clinician.
+    share = share_with(alice, bob)
+    share_services.stop(share=share_with(alice, rita), now=now)
+    share_request(alice, dana)
     audit_event = AuditEvent.objects.create(
         actor=bob, actor_name="bob", patient=alice, action=AuditEvent.Action.VIEW
     )
@@ -444,6 +467,8 @@ PK_OWNERS: dict[str, Callable[[World], Model]] = {
     "tracker:drink_edit": lambda world: world.drink,
     "tracker:drink_delete": lambda world: world.drink,
     "clinic:share_revoke": lambda world: world.share,
+    "clinic:request_accept": lambda world: world.share,
+    "clinic:request_decline": lambda world: world.share,
 }
 # URLs with more than a pk: the notes step holds alice's note, so a POST that got through
 # would change it.

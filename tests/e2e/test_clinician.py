@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 
 from accounts.roles import CLINICIANS
 from clinic.access import clinician_profile
-from clinic.models import CONSENT_VERSION, AuditEvent, Share
+from clinic.models import AuditEvent
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import ARTIFACTS, log_in
-from tests.factories import answer_red_flags, log_episode
+from tests.factories import answer_red_flags, log_episode, share
 from tracker.models import Acknowledgement
 
 # Each journey commits for real, since the live server reads it from its own thread.
@@ -33,7 +33,7 @@ def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
     answer_red_flags(alice, "fever")
     # Another patient already shares, with nothing flagged: Alice must come above him.
     calm = make_user("charlie")
-    Share.objects.create(patient=calm, clinician=clinician, consent_version=CONSENT_VERSION)
+    share(calm, clinician)
 
     patient = open_browser()
     log_in(patient, "alice", PASSWORD)
@@ -42,14 +42,22 @@ def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
     patient.check()
     patient.page.get_by_label("Your clinician's share code or e-mail address").fill(code)
     patient.page.get_by_role("checkbox", name=re.compile("I agree to share my log")).check()
-    patient.page.get_by_role("button", name="Share my log").click()
+    # The name and date of birth are prefilled from her account; the clinician sees them.
+    patient.page.get_by_role("button", name="Send my request").click()
     expect(patient.page.get_by_role("status")).to_be_visible()
-    expect(patient.page.get_by_role("button", name=re.compile("Stop sharing"))).to_be_visible()
+    expect(patient.page.get_by_role("button", name=re.compile("Withdraw request"))).to_be_visible()
     patient.check()
 
     doctor = open_browser()
     log_in(doctor, "bob", PASSWORD)
     doctor.page.get_by_role("link", name="Your patients").click()
+    # She is not in the queue until he accepts her request.
+    doctor.page.get_by_role("link", name="Requests waiting (1)").click()
+    expect(doctor.page.get_by_role("heading", name="Alice Moreau")).to_be_visible()
+    doctor.check()
+    doctor.page.get_by_role("button", name=re.compile("^Accept")).click()
+    expect(doctor.page.get_by_role("status")).to_be_visible()
+    doctor.page.get_by_role("link", name="Back to your patients").click()
     queue = doctor.page.get_by_role("table", name=re.compile("most urgent first"))
     first = queue.get_by_role("row").nth(1)
     expect(first.get_by_role("rowheader")).to_have_text("Alice Moreau")

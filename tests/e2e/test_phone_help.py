@@ -12,10 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
-from clinic.models import CONSENT_VERSION, Share
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import PHONE, fill_login_form, log_in
-from tests.factories import add_drink, answer_red_flags, log_episode
+from tests.factories import add_drink, answer_red_flags, log_episode, share
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -245,7 +244,7 @@ def test_every_other_page_is_clean_in_dark_colours(open_browser, library):
     episode = log_episode(patient, start=yesterday, end=yesterday, severity=5)
     add_drink(patient, day=timezone.localdate(), ml=400)
     answer_red_flags(patient, "fever")
-    Share.objects.create(patient=patient, clinician=clinician, consent_version=CONSENT_VERSION)
+    share(patient, clinician)
     pages = {
         None: ["/articles/", "/search/?q=stretch", "/accounts/signup/", "/accounts/login/"],
         # The clinician first, so the patient's "who looked" has a row.

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from clinic.access import approve_clinician
-from clinic.models import Share
 from tests.conftest import client_for
+from tests.factories import share
 from tests.tracker.test_episode_views import quick_log
 from tracker.models import Episode
 
@@ -36,7 +36,7 @@ def test_what_a_patient_and_clinician_type_is_never_logged(
     everything_logged, alice, bob, charlie
 ) -> None:
     approve_clinician(user=bob)
-    Share.objects.create(patient=alice, clinician=bob, consent_version="test")
+    share(alice, bob)
     alice_client, bob_client = client_for(alice), client_for(bob)
     create = reverse("tracker:episode_create")
 

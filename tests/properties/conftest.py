@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clinic.access import approve_clinician
-from clinic.models import CONSENT_VERSION, Share
-from tests.factories import add_drink, log_episode
+from tests.factories import add_drink, log_episode, share
 from tracker import services
 from tracker.assessment import assess
 from tracker.dashboard import patient_profile
@@ -105,7 +104,7 @@ def clinician(patient: User, bob: User) -> User:
     """Return bob, a clinician alice shares her log with, his share code and status already
     made (every signed-in person's pages read their own status, for the red-flag banner)."""
     approve_clinician(user=bob)
-    Share.objects.create(patient=patient, clinician=bob, consent_version=CONSENT_VERSION)
+    share(patient, bob)
     store_status(bob)
     return bob
 

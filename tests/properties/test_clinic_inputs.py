@@ -9,16 +9,18 @@ import io
 import json
 import zipfile
 
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from accounts.forms import DateOfBirthField, NHSNumberField
 from accounts.models import User
 from clinic.access import approve_clinician, clinician_profile
 from clinic.forms import MAX_RANGE_DAYS
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
-from tests.factories import answer_red_flags
+from tests.factories import answer_red_flags, share
 from tests.properties.conftest import assert_status_matches_log
 from tests.properties.state import (
     STATUS,
@@ -224,6 +226,12 @@ def test_a_note_is_saved_exactly_when_it_is_valid(
                 ["dana's email", "dana's code", "dana's code typed loosely", "bob's email"]
             ),
             "consent": st.sampled_from(["on", ""]),
+            "first_name": st.sampled_from(["Alice", ""]),
+            "last_name": st.sampled_from(["Moreau", ""]),
+            # A valid date, one in the future, one more than 120 years back.
+            "date_of_birth": st.sampled_from(["1980-05-17", "2999-01-01", "1850-01-01"]),
+            # None, a valid number (typed with spaces) and one with a wrong check digit.
+            "nhs_number": st.sampled_from(["", "943 476 5919", "9434765918"]),
         }
     )
 )
@@ -241,6 +249,8 @@ def test_sharing_creates_one_consented_share_with_a_clinician_or_nothing(
     choice = data.get("code_or_email")
     if isinstance(choice, str) and choice in typed:
         data["code_or_email"] = typed[choice]
+    # Each example is a fresh visit: the hourly limit on requests is tested elsewhere.
+    cache.clear()
     before = snapshot()
 
     response = patient_client.post(reverse("clinic:sharing"), data)
@@ -251,11 +261,18 @@ def test_sharing_creates_one_consented_share_with_a_clinician_or_nothing(
     if response.status_code == 200:
         assert changed_tables(before, after) == set()
         return
-    assert changed_tables(before, after) == {"clinic.Share"}
+    # The request, and the name and date of birth it carries saved on the account.
+    assert changed_tables(before, after) - {"accounts.User"} == {"clinic.Share"}
     [row] = new_rows(before, after, "clinic.Share")
     share = Share.objects.get(pk=row[0])
     assert (share.patient, share.clinician) == (patient, dana)
-    assert share.consent_version == CONSENT_VERSION and share.revoked_at is None
+    assert share.consent_version == CONSENT_VERSION
+    assert share.status == Share.Status.PENDING
+    patient.refresh_from_db()
+    assert patient.first_name == last(data["first_name"]).strip()
+    assert patient.last_name == last(data["last_name"]).strip()
+    assert patient.date_of_birth == DateOfBirthField().clean(last(data["date_of_birth"]))
+    assert patient.nhs_number == NHSNumberField().clean(last(data["nhs_number"]))
 
 
 @examples(37)
@@ -265,7 +282,7 @@ def test_stopping_a_share_stops_only_ones_own(
     patient: User, patient_client: Client, charlie: User, clinician: User, choice: str
 ) -> None:
     own = Share.objects.get(patient=patient, clinician=clinician)
-    others = Share.objects.create(patient=charlie, clinician=clinician, consent_version="test")
+    others = share(charlie, clinician)
     segment = {"own": str(own.pk), "other's": str(others.pk)}.get(choice, choice)
     before = snapshot()
 
@@ -281,7 +298,7 @@ def test_stopping_a_share_stops_only_ones_own(
     assert changed_tables(before, after) == {"clinic.Share"}
     assert [row[0] for row in new_rows(before, after, "clinic.Share")] == [own.pk]
     own.refresh_from_db()
-    assert own.revoked_at is not None
+    assert own.status == Share.Status.STOPPED
 
 
 @examples(30)

@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from clinic.access import approve_clinician
-from clinic.models import CONSENT_VERSION, ClinicianNote, Share
+from clinic.models import ClinicianNote
 from education.models import Source
 from tests.conftest import make_article
-from tests.factories import answer_red_flags, check_in
+from tests.factories import answer_red_flags, check_in, share
 from tests.properties.conftest import client_with
 from tracker.dashboard import patient_profile
 from tracker.models import Acknowledgement, Episode, RedFlagAnswer
@@ -205,7 +205,7 @@ def test_the_checker_catches_each_kind_of_live_markup() -> None:
 def people(handler: ClientHandler, alice: User, bob: User) -> dict[str, object]:
     """Return alice, bob (a clinician she shares her log with) and a client for each."""
     approve_clinician(user=bob)
-    Share.objects.create(patient=alice, clinician=bob, consent_version=CONSENT_VERSION)
+    share(alice, bob)
     patient_profile(alice)
     return {
         "alice": alice,

@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.access import approve_clinician
-from clinic.models import Share
 from tests.conftest import client_for
-from tests.factories import log_episode
+from tests.factories import log_episode, share
 from tracker import services
 from tracker.models import (
     Episode,
@@ -535,7 +534,7 @@ def test_a_start_a_few_minutes_ahead_across_midnight_breaks_no_page(
     alice, bob, near_midnight, alice_client, monkeypatch
 ):
     approve_clinician(user=bob)
-    Share.objects.create(patient=alice, clinician=bob, consent_version="test")
+    share(alice, bob)
     today = near_midnight.astimezone(LONDON).date()
     tomorrow = today + datetime.timedelta(days=1)
 
