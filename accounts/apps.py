@@ -11,12 +11,14 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa.signals import authenticator_removed
 
+        from accounts import signals
         from accounts.middleware import (
             forget_second_factor,
             remember_second_factor,
             start_idle_clock,
         )
 
+        signals.connect()
         post_migrate.connect(_ensure_role_groups, sender=self)
         user_logged_in.connect(start_idle_clock, dispatch_uid="portal-idle-clock")
         user_logged_in.connect(remember_second_factor, dispatch_uid="portal-second-factor-login")

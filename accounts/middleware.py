@@ -112,10 +112,14 @@ def has_second_factor(user: User) -> bool:
 def remember_second_factor(
     sender: object, request: HttpRequest, user: User, **kwargs: object
 ) -> None:
-    """At login, note in the session whether a required second factor exists (one query then,
-    none on each page)."""
-    if request is not None and hasattr(request, "session") and needs_second_factor(user):
-        request.session[SECOND_FACTOR_SEEN] = has_second_factor(user)
+    """At login, note in the session that no second factor is missing: none is needed (a
+    patient), or one exists. Then pages cost no query for it. A change of role ends the
+    person's sessions (accounts.signals), so the note never outlives the role it was made for.
+    """
+    if request is not None and hasattr(request, "session"):
+        request.session[SECOND_FACTOR_SEEN] = not needs_second_factor(user) or has_second_factor(
+            user
+        )
 
 
 def forget_second_factor(sender: object, request: HttpRequest, **kwargs: object) -> None:
@@ -128,8 +132,8 @@ class SecondFactorRequiredMiddleware:
     """Send a clinician or staff member without a second factor to set one up, and nowhere else.
 
     Login itself asks for the factor once one exists (django-allauth's MFA stage); this makes
-    sure one exists. Login notes it in the session; until a factor exists each request checks
-    again (one query), and removing a factor makes the next request check (accounts.apps).
+    sure one exists. Login notes in the session that nothing is missing; until a factor exists
+    each request checks again, and removing a factor makes the next request check.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:

@@ -181,6 +181,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 # owner instead. Nobody uses an address they have not shown they read.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an unknown address sends nothing: the site never e-mails a stranger.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # Codes typed into the page, not links: nothing secret ever travels in a URL, so no access log,
 # browser history or Referer can carry one.
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True

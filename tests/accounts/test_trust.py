@@ -26,7 +26,11 @@ pytestmark = pytest.mark.django_db
 
 def test_deleting_the_account_ends_every_session_on_every_device(alice) -> None:
     phone, laptop, tablet = Client(), Client(), Client()
-    for client, address in ((phone, "198.51.100.1"), (laptop, "198.51.100.2"), (tablet, "198.51.100.3")):
+    for client, address in (
+        (phone, "198.51.100.1"),
+        (laptop, "198.51.100.2"),
+        (tablet, "198.51.100.3"),
+    ):
         assert log_in_with_form(client, "alice", address=address).status_code == 302
     keys = [c.session.session_key for c in (phone, laptop, tablet)]
     assert UserSession.objects.filter(user=alice).count() == 3
@@ -167,3 +171,26 @@ def test_a_second_factor_is_asked_at_login_for_every_clinician(anonymous) -> Non
     make_user("casey", groups=(CLINICIANS,))
     response = anonymous.post(reverse("account_login"), {"login": "casey", "password": PASSWORD})
     assert response["Location"].startswith(reverse("mfa_authenticate"))
+
+
+def test_a_change_of_role_ends_the_persons_sessions(alice, settings) -> None:
+    """A patient's session made staff or clinician must not skip the second factor: the
+    session's checks were made at login for the role it had then."""
+    settings.PORTAL_REQUIRE_SECOND_FACTOR = True
+    client = Client()
+    assert log_in_with_form(client, "alice").status_code == 302
+    assert client.get(reverse("tracker:dashboard")).status_code == 200
+
+    from django.contrib.auth.models import Group
+
+    alice.groups.add(Group.objects.get(name=CLINICIANS))
+
+    response = client.get(reverse("clinic:queue"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+    other = Client()
+    assert log_in_with_form(other, "alice").status_code == 302
+    alice.is_staff = True
+    alice.save()
+    assert other.get(reverse("tracker:dashboard")).status_code == 302

@@ -4,6 +4,7 @@ import functools
 from collections.abc import Callable
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection, transaction
 
 APPS = ("accounts", "tracker", "clinic", "education")
@@ -96,6 +97,8 @@ def rolled_back(test: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(test)
     def wrapper(*args: object, **kwargs: object) -> None:
+        # Each example is a new visitor: the rate limits' counts (in the cache) start afresh.
+        cache.clear()
         with transaction.atomic():
             test(*args, **kwargs)
             transaction.set_rollback(True)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clinic.access import approve_clinician
-from clinic.models import ClinicianNote
+from clinic.models import ClinicianNote, ClinicianProfile
 from education.models import Source
 from tests.conftest import make_article
 from tests.factories import answer_red_flags, check_in, share
@@ -256,7 +256,9 @@ def test_names_episode_text_and_notes_are_inert_on_every_page(
     alice_client, bob_client = people["alice_client"], people["bob_client"]
     text = f"{MARK} {payload}"
     _name(alice_client, alice, text)
-    _name(bob_client, bob, text)
+    # A clinician cannot rename themselves (issue 17): staff set the names patients see.
+    User.objects.filter(pk=bob.pk).update(last_name=text)
+    ClinicianProfile.objects.filter(user=bob).update(display_name=text)
     episode = _episode(alice_client, text)
     answer_red_flags(alice, "fever")
     answer = RedFlagAnswer.objects.get(patient=alice, code="fever")
@@ -272,8 +274,14 @@ def test_names_episode_text_and_notes_are_inert_on_every_page(
     assert Acknowledgement.objects.filter(patient=alice).count() == 2
     alice.refresh_from_db()
     bob.refresh_from_db()
-    stored = [alice.first_name, bob.last_name, episode.notes, ClinicianNote.objects.get().text]
-    assert stored == [text] * 4
+    stored = [
+        alice.first_name,
+        bob.last_name,
+        bob.clinician_profile.display_name,
+        episode.notes,
+        ClinicianNote.objects.get().text,
+    ]
+    assert stored == [text] * 5
 
     alices_pages = {
         "dashboard (bob saw the flag)": reverse("tracker:dashboard"),
