@@ -698,13 +698,24 @@ def add_patient(
         for clinician_id in chosen
     }
     for clinician_id, consented_at in shares.items():
-        batch.shares.append((user_id, clinician_id, CONSENT_VERSION, consented_at, None))
+        # Accepted by the clinician when asked (issue 17: only accepted shares reach a queue).
+        batch.shares.append(
+            (user_id, clinician_id, CONSENT_VERSION, "accepted", consented_at, consented_at, None)
+        )
     if clinician_ids and rng.random() < 0.03:
         # Shared for a while, then stopped: the revoked share stays as the record of consent.
         consented_at = joined + (clock.now - joined) * rng.uniform(0, 0.3)
         revoked_at = consented_at + (clock.now - consented_at) * rng.uniform(0.1, 0.9)
         batch.shares.append(
-            (user_id, rng.choice(clinician_ids), CONSENT_VERSION, consented_at, revoked_at)
+            (
+                user_id,
+                rng.choice(clinician_ids),
+                CONSENT_VERSION,
+                "stopped",
+                consented_at,
+                consented_at,
+                revoked_at,
+            )
         )
 
     history = {"batch": batch, "rng": rng, "plan": plan, "user_id": user_id, "clock": clock}
@@ -770,7 +781,15 @@ def write_batch(*, batch: Batch, writer: TableWriter) -> None:
         (HydrationDay, ("patient", "day", "complete"), batch.hydration_days),
         (
             Share,
-            ("patient", "clinician", "consent_version", "consented_at", "revoked_at"),
+            (
+                "patient",
+                "clinician",
+                "consent_version",
+                "status",
+                "consented_at",
+                "decided_at",
+                "revoked_at",
+            ),
             batch.shares,
         ),
     ):

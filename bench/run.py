@@ -199,6 +199,7 @@ def flood_patient() -> None:
     the busy clinician's patients but one, and this patient instead. Done once per database.
     """
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from accounts.models import User
     from accounts.second_factor import give_totp
@@ -241,11 +242,17 @@ def flood_patient() -> None:
         approve_clinician(user=clinician)
         give_totp(clinician)
         busy = Share.objects.filter(
-            clinician__username="demo-busy-clinician", revoked_at__isnull=True
+            clinician__username="demo-busy-clinician", status=Share.Status.ACCEPTED
         ).order_by("patient_id")
         patients = [patient.pk, *busy.values_list("patient_id", flat=True)[: BUSY - 1]]
         Share.objects.bulk_create(
-            Share(patient_id=pk, clinician=clinician, consent_version=CONSENT_VERSION)
+            Share(
+                patient_id=pk,
+                clinician=clinician,
+                consent_version=CONSENT_VERSION,
+                status=Share.Status.ACCEPTED,
+                decided_at=timezone.now(),
+            )
             for pk in patients
         )
 
