@@ -144,7 +144,7 @@ def test_the_heavy_patient_has_an_episode_a_check_in_and_drinks_every_day_for_fi
 
 def test_the_busy_clinician_has_every_patient_when_there_are_fewer_than_500(output) -> None:
     busy = patient(demo_data.BUSY_USERNAME)
-    shares = Share.objects.filter(clinician=busy, revoked_at__isnull=True)
+    shares = Share.objects.accepted().filter(clinician=busy)
     assert shares.count() == PATIENTS + 1
     assert shares.filter(patient__username=demo_data.HEAVY_USERNAME).exists()
     assert set(Share.objects.values_list("consent_version", flat=True)) == {CONSENT_VERSION}
@@ -153,7 +153,7 @@ def test_the_busy_clinician_has_every_patient_when_there_are_fewer_than_500(outp
 def test_the_busy_clinician_has_500_patients_when_there_are_more() -> None:
     generate(patients=600, years=0.05)
     busy = patient(demo_data.BUSY_USERNAME)
-    shares = Share.objects.filter(clinician=busy, revoked_at__isnull=True)
+    shares = Share.objects.accepted().filter(clinician=busy)
     assert shares.count() == demo_data.BUSY_SHARES
     assert shares.filter(patient__username=demo_data.HEAVY_USERNAME).exists()
     assert not shares.filter(patient__username=demo_data.patient_username(500)).exists()
