@@ -1,7 +1,10 @@
 """How django-allauth fits the portal: where each role lands, and what a sign-up saves."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
+from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -28,6 +31,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return landing_url(request.user)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: object) -> None:
+        """Answer a locked account (too many wrong passwords) with the plain 429 page, as every
+        other limit is answered, rather than as a message on the login form."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code == "too_many_login_attempts":
+                raise ImmediateHttpResponse(ratelimit.respond_429(request)) from error
+            raise
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         return reverse("tracker:dashboard")

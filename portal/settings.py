@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's pages for second factors and sessions use its filters ("3 minutes ago").
+    "django.contrib.humanize",
     "django.contrib.postgres",
     "django.forms",
     "crispy_forms",

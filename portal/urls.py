@@ -15,9 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("get-help/", views.get_help, name="get_help"),
     path("accounts/profile/", views.profile, name="profile"),
-    # django-allauth: sign-up, login, logout, e-mail, password, second factors, sessions. Its
-    # login answers a locked account with the 429 page.
-    path("accounts/login/", views.LoginView.as_view(), name="account_login"),
+    # django-allauth: sign-up, login, logout, e-mail, password, second factors, sessions.
     path("accounts/", include("allauth.urls")),
     path("tracker/", include("tracker.urls")),
     path("", include("clinic.urls")),

@@ -1,11 +1,9 @@
 import copy
 import sys
 
-from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -15,7 +13,6 @@ from django.db import (
     transaction,
 )
 from django.db.models import Count
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -93,16 +90,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
     return render(request, "portal/profile.html", {"form": form})
-
-
-class LoginView(allauth_views.LoginView):
-    """allauth's login, answering a locked account (too many wrong passwords) with the plain
-    429 page, as every other limit is answered, rather than as a form error."""
-
-    def form_invalid(self, form: Form) -> HttpResponse:
-        if form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts"):
-            return too_many_requests(self.request)
-        return super().form_invalid(form)
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:
