@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,17 @@ class TimeZoneInput(forms.TextInput):
         context["widget"]["zones"] = time_zone_names()
         context["widget"]["attrs"]["list"] = f"{context['widget']['attrs']['id']}_zones"
         return context
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login in the portal's words; the page itself links to the password reset."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Username or e-mail address")
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""
 
 
 class SignUpForm(AllauthSignupForm):

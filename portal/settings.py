@@ -174,7 +174,7 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.PortalBackend"]
 
 # --- Accounts: django-allauth (docs/security.md) ---
 ACCOUNT_ADAPTER = "portal.adapter.PortalAccountAdapter"
-ACCOUNT_FORMS = {"signup": "portal.forms.SignUpForm"}
+ACCOUNT_FORMS = {"login": "portal.forms.LoginForm", "signup": "portal.forms.SignUpForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True

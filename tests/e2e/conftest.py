@@ -393,7 +393,7 @@ def log_in(web: Browser, username: str, password: str) -> None:
 def fill_login_form(web: Browser, username: str, password: str, *, tap: bool = False) -> None:
     """Log in through the form in front of the browser, then, for clinicians and staff, type
     the code their authenticator app shows (the real second-factor step); wait to land."""
-    web.page.get_by_label("Username or email").fill(username)
+    web.page.get_by_label("Username or e-mail address").fill(username)
     web.page.get_by_label("Password").fill(password)
     button = web.page.get_by_role("button", name="Log in")
     button.tap() if tap else button.click()
