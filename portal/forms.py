@@ -1,6 +1,7 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import DateOfBirthField, NHSNumberField
@@ -19,12 +20,21 @@ class TimeZoneInput(forms.TextInput):
         return context
 
 
+LOGIN_MAX_LENGTH = 254
+
+
 class LoginForm(AllauthLoginForm):
     """allauth's login in the portal's words; the page itself links to the password reset."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = _("Username or e-mail address")
+        login = self.fields["login"]
+        login.label = _("Username or e-mail address")
+        # No username or address is longer; a far longer one (typed or scripted) would reach
+        # the database as a pattern SQLite refuses ("LIKE or GLOB pattern too complex").
+        login.max_length = LOGIN_MAX_LENGTH
+        login.validators.append(MaxLengthValidator(LOGIN_MAX_LENGTH))
+        login.widget.attrs["maxlength"] = str(LOGIN_MAX_LENGTH)
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""

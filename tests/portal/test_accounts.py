@@ -353,3 +353,11 @@ def test_a_clinician_cannot_take_another_persons_address_in_another_case(alice, 
     assert response.status_code in (200, 302)
     # Nothing the owner has to act on is sent to bob; at most the owner hears of the attempt.
     assert not [m for m in mail.outbox if m.to == ["bob@example.org"]]
+
+
+def test_a_login_far_longer_than_any_account_name_is_refused_next_to_the_field(anonymous) -> None:
+    """Found by the property tests: 60,000 characters reached SQLite as a LIKE pattern it
+    refuses, and the page answered 503."""
+    response = anonymous.post(reverse("account_login"), {"login": "a%_" * 20000, "password": "x"})
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters" in response.content.decode()
