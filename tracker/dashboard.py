@@ -270,7 +270,7 @@ def build_summary(
     seen_by = (
         list(
             Acknowledgement.objects.filter(patient=patient, run_first_day=run.first)
-            .select_related("clinician")
+            .select_related("clinician__clinician_profile")
             .order_by("created_at")
         )
         if for_patient and run is not None and rules.persistence_flag(run)

@@ -597,7 +597,7 @@ def advice(request: HttpRequest) -> HttpResponse:
     ).update(advice_shown_at=now)
     seen = Acknowledgement.objects.filter(
         patient=request.user, red_flag__code__in=codes, red_flag__answered_at__gt=since
-    ).select_related("clinician")
+    ).select_related("clinician__clinician_profile")
     return render(
         request,
         "tracker/advice.html",

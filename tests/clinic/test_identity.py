@@ -279,3 +279,21 @@ def test_a_clinician_who_renames_themselves_is_still_shown_by_their_display_name
     detail = text(client_for(dana).get(reverse("clinic:patient_detail", args=[flagged.pk])))
     assert "Dr Robert Stone, physiotherapist," in detail
     assert "Casey" not in detail
+
+
+def test_where_a_clinician_saw_an_answer_the_patient_reads_the_name_staff_set(alice, bob) -> None:
+    """Not the name the clinician gave their own account ("Dr Famous")."""
+    share(alice, bob)
+    approve_clinician(user=bob, display_name="Dr B. Okafor")
+    User.objects.filter(pk=bob.pk).update(first_name="Dr Famous")
+    answer_red_flags(alice, "fever")
+    answer = RedFlagAnswer.objects.get(patient=alice, code="fever")
+    seen = client_for(bob).post(
+        reverse("clinic:acknowledge", args=[alice.pk]), {"red_flag": answer.pk}
+    )
+    assert seen.status_code == 302
+
+    page = client_for(alice).get(reverse("tracker:advice")).content.decode()
+
+    assert "Your clinician Dr B. Okafor saw this" in page
+    assert "Dr Famous" not in page
