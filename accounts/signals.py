@@ -17,6 +17,9 @@ def end_sessions(user: User) -> None:
 def staff_flags_changed(sender: type[User], instance: User, **kwargs: object) -> None:
     if instance.pk is None or kwargs.get("raw"):
         return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not set(ROLE_FIELDS) & set(update_fields):
+        return  # e.g. the login's last_login: no query for it
     before = User.objects.filter(pk=instance.pk).values(*ROLE_FIELDS).first()
     if before and any(before[name] != getattr(instance, name) for name in ROLE_FIELDS):
         end_sessions(instance)
