@@ -165,7 +165,7 @@ def session_cookie(username: str) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from accounts.middleware import SECOND_FACTOR_SEEN, has_second_factor
+    from accounts.middleware import SECOND_FACTOR_SEEN, has_second_factor, needs_second_factor
     from accounts.models import User
 
     user = User.objects.get(username=username)
@@ -173,8 +173,9 @@ def session_cookie(username: str) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "accounts.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    # What login notes for a clinician with a second factor (accounts.middleware).
-    session[SECOND_FACTOR_SEEN] = has_second_factor(user)
+    # What login notes (accounts.middleware.remember_second_factor): nothing missing for a
+    # patient, nor for a clinician with a second factor.
+    session[SECOND_FACTOR_SEEN] = not needs_second_factor(user) or has_second_factor(user)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
