@@ -62,7 +62,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("time_zone",)}),
+        (_("Portal"), {"fields": ("time_zone", "date_of_birth", "nhs_number")}),
     )
     actions = ["approve_as_clinician"]
 

@@ -273,3 +273,32 @@ def test_no_admin_page_title_names_the_patient(superuser, alice, bob):
             assert private not in shown, (url, shown)
         # The page itself still says whose record it is.
         assert "Zebedee Quartermaine" in content, url
+
+
+def test_staff_can_correct_a_patients_date_of_birth_and_nhs_number(superuser, alice):
+    client = client_for(superuser)
+    url = reverse("admin:accounts_user_change", args=[alice.pk])
+    page = client.get(url)
+    assert 'name="date_of_birth"' in page.content.decode()
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name not in {"groups", "user_permissions", "password", "last_login", "date_joined"}
+        and value is not None
+    }
+    data.update(
+        {
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+            "date_of_birth": "1979-02-03",
+            "nhs_number": "9434765918",  # a wrong check digit first
+        }
+    )
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "not a valid NHS number" in refused.content.decode()
+    data["nhs_number"] = "9434765919"
+    assert client.post(url, data).status_code == 302
+    alice.refresh_from_db()
+    assert (str(alice.date_of_birth), alice.nhs_number) == ("1979-02-03", "9434765919")
