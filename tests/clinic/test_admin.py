@@ -1,6 +1,7 @@
 """Staff pages for clinicians: approving them, share links and the audit log, read-only; and
 the health-derived data only staff with `accounts.view_health_data` may see."""
 
+import datetime
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import CLINICIANS
@@ -302,3 +304,21 @@ def test_staff_can_correct_a_patients_date_of_birth_and_nhs_number(superuser, al
     assert client.post(url, data).status_code == 302
     alice.refresh_from_db()
     assert (str(alice.date_of_birth), alice.nhs_number) == ("1979-02-03", "9434765919")
+
+
+def test_the_admin_lists_a_request_past_its_14_days_as_expired(superuser, alice, bob, charlie):
+    """Its row still says pending (nothing had to write it); the admin reads its state now."""
+    from tests.factories import share_request
+
+    old = share_request(alice, bob, now=timezone.now() - datetime.timedelta(days=14, seconds=1))
+    fresh = share_request(charlie, bob)
+    client = client_for(superuser)
+    changelist = reverse("admin:clinic_share_changelist")
+
+    expired = client.get(changelist, {"state": "expired"}).context["cl"].result_list
+    pending = client.get(changelist, {"state": "pending"}).context["cl"].result_list
+
+    assert [s.pk for s in expired] == [old.pk]
+    assert [s.pk for s in pending] == [fresh.pk]
+    assert Share.objects.get(pk=old.pk).status == "pending"
+    assert "Expired" in client.get(changelist).content.decode()
