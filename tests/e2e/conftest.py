@@ -10,6 +10,7 @@ checked, so "every page the journeys visit" cannot silently shrink.
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,20 @@ def chromium():
         browser.close()
 
 
+class _OneAtATimeStaticFilesHandler(_StaticFilesHandler):
+    """Handle one request at a time. On SQLite every thread of the live server shares the test's
+    in-memory connection, so two requests at once (a patient's tab and a clinician's, or a
+    service worker fetching while a page loads) would start a transaction inside the other's
+    ("cannot start a transaction within a transaction") and answer 503. PostgreSQL gives each
+    thread its own connection and needs no lock."""
+
+    lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: object) -> object:
+        with self.lock:
+            return super().__call__(environ, start_response)
+
+
 class _LiveServer:
     """pytest-django's live server, but serving the collected, hashed static files.
 
@@ -86,7 +101,9 @@ class _LiveServer:
             if conn.vendor == "sqlite" and conn.is_in_memory_db()
         }
         self.thread = LiveServerThread(
-            "localhost", static_handler=_StaticFilesHandler, connections_override=overrides
+            "localhost",
+            static_handler=_OneAtATimeStaticFilesHandler if overrides else _StaticFilesHandler,
+            connections_override=overrides,
         )
         self.thread.daemon = True
         self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "localhost"})
