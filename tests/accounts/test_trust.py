@@ -194,3 +194,17 @@ def test_a_change_of_role_ends_the_persons_sessions(alice, settings) -> None:
     alice.is_staff = True
     alice.save()
     assert other.get(reverse("tracker:dashboard")).status_code == 302
+
+
+def test_the_sessions_page_lists_each_device_and_signs_the_others_out(alice) -> None:
+    phone, laptop = Client(), Client()
+    log_in_with_form(phone, "alice", address="198.51.100.1")
+    log_in_with_form(laptop, "alice", address="198.51.100.2")
+
+    page = phone.get(reverse("usersessions_list")).content.decode()
+    assert "This device" in page and "From the address 198.51.100.2" in page
+    assert "Sign out everywhere else" in page
+
+    assert phone.post(reverse("usersessions_list")).status_code == 302
+    assert laptop.get(reverse("tracker:dashboard")).status_code == 302
+    assert phone.get(reverse("tracker:dashboard")).status_code == 200
