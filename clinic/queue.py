@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 
 from accounts.models import User, normalise_nhs_number
 from clinic.access import accepted_patient_ids
 from clinic.identity import PatientIdentity, identity_of
-from clinic.models import Share
 from tracker import dates, presenter, services
 from tracker.assessment import Assessment, Kind, Urgency
 from tracker.models import PatientStatus
@@ -38,12 +37,6 @@ class QueueRow:
     last_logged_at: datetime.datetime | None
     # Whether the reasons include red-flag answers: the page that shows them is audited.
     shows_red_flags: bool
-
-
-def active_patient_ids(*, clinician: User) -> QuerySet[Share, dict[str, int]]:
-    """Return the ids of the patients who share their log with this clinician now (a subquery
-    on the share index)."""
-    return accepted_patient_ids(clinician=clinician)
 
 
 def _matching(search: str, prefix: str = "") -> Q:
@@ -68,7 +61,7 @@ def queue_page(
     page_number: str | int | None = 1,
 ) -> Page:
     """Return one page of the clinician's queue, most urgent first, as QueueRows."""
-    shared = active_patient_ids(clinician=clinician)
+    shared = accepted_patient_ids(clinician=clinician)
     patients = User.objects.filter(pk__in=shared)
     statuses = PatientStatus.objects.filter(patient_id__in=shared)
     if search:

@@ -34,7 +34,7 @@ from clinic.access import (
     waiting_requests,
 )
 from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
-from clinic.identity import identity_of
+from clinic.identity import PatientIdentity, identity_of
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import queue_page
 from tracker import dates, exports, presenter, services
@@ -182,9 +182,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     search, flag = "", ""
     if form.is_bound and form.is_valid():
         search, flag = form.cleaned_data["q"], form.cleaned_data["flag"]
+    now = timezone.now()
     page = queue_page(
         clinician=request.user,
-        now=timezone.now(),
+        now=now,
         search=search,
         urgency=presenter.URGENCY_NAMES[flag] if flag else None,
         page_number=request.GET.get("page"),
@@ -203,9 +204,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filtered": form.is_bound,
             "profile": profile,
-            "requests_waiting": waiting_requests(
-                clinician=request.user, now=timezone.now()
-            ).count(),
+            "requests_waiting": waiting_requests(clinician=request.user, now=now).count(),
         },
     )
 
@@ -218,14 +217,8 @@ class RequestRow:
     """A waiting request as the clinician sees it: who the patient says they are."""
 
     share: Share
-    patient: User
-    age: int | None
-    nhs_number: str
+    identity: PatientIdentity
     expires_on: datetime.date
-
-
-def _nhs_display(digits: str) -> str:
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if digits else ""
 
 
 @clinician_page
@@ -240,9 +233,7 @@ def requests_waiting(request: HttpRequest) -> HttpResponse:
     page.object_list = [
         RequestRow(
             share=share,
-            patient=share.patient,
-            age=share.patient.age(today=today),
-            nhs_number=_nhs_display(share.patient.nhs_number),
+            identity=identity_of(share.patient, today=today),
             expires_on=dates.local_day(share.expires_at, zone),
         )
         for share in page.object_list

@@ -152,8 +152,8 @@ def test_the_requests_page_shows_who_asks_oldest_first(alice, charlie, bob, midd
     response = client_for(bob).get(REQUESTS)
     assert response.status_code == 200
     rows = response.context["page"].object_list
-    assert [row.patient for row in rows] == [alice, charlie]
-    assert rows[1].age == 30
+    assert [row.share.patient for row in rows] == [alice, charlie]
+    assert rows[1].identity.age == 30
     page = response.content.decode()
     assert page.index("Alice Smith") < page.index("Charlie Brown")
     assert "29 Feb 1984" in page
@@ -185,9 +185,9 @@ def test_the_requests_page_is_paginated(bob, midday):
     client = client_for(bob)
     first = client.get(REQUESTS).context["page"]
     assert len(first.object_list) == REQUESTS_PAGE_SIZE
-    assert first.object_list[0].patient.username == f"patient{REQUESTS_PAGE_SIZE}"
+    assert first.object_list[0].share.patient.username == f"patient{REQUESTS_PAGE_SIZE}"
     second = client.get(REQUESTS, {"page": 2}).context["page"]
-    assert [row.patient.username for row in second.object_list] == ["patient0"]
+    assert [row.share.patient.username for row in second.object_list] == ["patient0"]
 
 
 @pytest.mark.parametrize("waiting", [1, 20])
