@@ -163,3 +163,15 @@ class DateRangeForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data["since"], self.cleaned_data["until"]
         return self.today - datetime.timedelta(days=29), self.today
+
+
+class NoticeForm(forms.Form):
+    by_email = forms.BooleanField(
+        label=_("E-mail me when a patient who shares with me needs attention"),
+        required=False,
+        help_text=_(
+            "When a patient's status rises to two weeks of symptoms, urgent or emergency. The "
+            "e-mail names nobody and says nothing about their health; it links to your list. At "
+            "most one every 15 minutes."
+        ),
+    )

@@ -221,3 +221,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.patient_id} at {self.created_at}"
+
+
+class NoticeSettings(models.Model):
+    """A clinician's e-mail notices of patients whose status rose (clinic.notices): on unless
+    they turn it off, and at most one every NOTICE_GAP."""
+
+    clinician = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notice_settings",
+    )
+    by_email = models.BooleanField(
+        _("E-mail me when a patient who shares with me needs attention"), default=True
+    )
+    # The latest rise the last notice covered: later rises call for another notice.
+    covered_until = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last notice"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clinician's notice settings")
+        verbose_name_plural = _("clinicians' notice settings")
+
+    def __str__(self) -> str:
+        return f"Notices of {self.clinician_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinic import views
+from clinic import notice_views, views
 
 app_name = "clinic"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("clinic/", views.queue, name="queue"),
     path("clinic/new-code/", views.new_code, name="new_code"),
     path("clinic/requests/", views.requests_waiting, name="requests"),
+    path("clinic/notices/", notice_views.notice_settings, name="notices"),
+    # The one-click stop link of notice e-mails (no sign-in; a signed, single-purpose token).
+    path("clinic/notices/stop/<str:token>/", notice_views.notice_stop, name="notice_stop"),
     path("clinic/requests/<int:pk>/accept/", views.request_accept, name="request_accept"),
     path("clinic/requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
     path("clinic/patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),

@@ -1,16 +1,21 @@
 """How django-allauth fits the portal: where each role lands, and what a sign-up saves."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core import ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import is_clinician
+from notifications import services as notifications
+from notifications.models import Delivery
 
 
 def landing_url(user: User | AnonymousUser) -> str:
@@ -56,3 +61,24 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, object]) -> None:
+        """Queue the e-mail for the worker instead of sending it inside the request: a slow or
+        absent mail server neither holds the page nor loses the message (it is retried)."""
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        user = context.get("user")
+        notifications.queue_email(
+            to=email,
+            subject=str(message.subject),
+            body=str(message.body),
+            from_email=message.from_email,
+            kind=Delivery.Kind.ACCOUNT,
+            recipient=user if isinstance(user, User) and user.pk else None,
+            local_date=timezone.now().date(),
+        )

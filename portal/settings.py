@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "education",
     "tracker",
     "clinic",
+    "notifications",
     "bench",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -329,6 +330,50 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Back cramp care <no-reply@localhost>")
+
+# The address people see on reminders and notices: a name that says nothing of health, since a
+# phone's lock screen shows it to anyone nearby (default: DEFAULT_FROM_EMAIL's address).
+PORTAL_DISCREET_FROM_EMAIL = env_str("PORTAL_DISCREET_FROM_EMAIL", "")
+# Where links in e-mails point (no request to take the host from in the worker). Production sets
+# it to the public address, e.g. https://portal.example.org.
+PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- The background worker and its scheduler (portal/celery.py, docs/deploy.md) ---
+# Every e-mail and notification is written to the outbox (notifications.models.Delivery) in the
+# request's transaction and sent by the worker, with retries. The broker defaults to REDIS_URL.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# A broker that is down must not hold a web page: one quick try to hand over a task, then the
+# sweep hands it over later (notifications.services.enqueue).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    # Reminders go out within five minutes of their local time: a pass every minute.
+    "send-due-reminders": {"task": "tracker.tasks.send_due_reminders", "schedule": 60.0},
+    "send-clinician-notices": {"task": "clinic.tasks.send_clinician_notices", "schedule": 60.0},
+    # Hands the worker anything the broker did not take, or a worker dropped.
+    "sweep-notifications": {"task": "notifications.tasks.sweep", "schedule": 60.0},
+}
+# Web Push (reminders on an installed app): the VAPID key pair (`python manage.py
+# make_vapid_keys` prints one) and a contact for the push services. Without keys, reminders go
+# by e-mail only and the page does not offer notifications.
+PORTAL_VAPID_PUBLIC_KEY = env_str("PORTAL_VAPID_PUBLIC_KEY", "")
+PORTAL_VAPID_PRIVATE_KEY = env_str("PORTAL_VAPID_PRIVATE_KEY", "")
+PORTAL_VAPID_SUBJECT = env_str("PORTAL_VAPID_SUBJECT", "mailto:no-reply@localhost")
+# The worker posts notifications to the address a browser gives: only push services' hosts (and
+# their subdomains) are accepted, so nobody can make the server call into its own network.
+PORTAL_PUSH_SERVICE_HOSTS = env_list(
+    "PORTAL_PUSH_SERVICE_HOSTS",
+    default="fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+)
+PORTAL_PUSH_SERVICE_SCHEMES = ["https"]
 
 # The emergency number the red-flag advice tells people to call (999 in the UK, 112, 911).
 PORTAL_EMERGENCY_NUMBER = env_str("PORTAL_EMERGENCY_NUMBER", "999")

@@ -21,6 +21,8 @@ from accounts.models import User
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from accounts.second_factor import current_code, give_totp
 from education.models import Article, Category, ExerciseStep, Source
+from notifications import services as notification_services
+from portal import celery_app
 
 PASSWORD = "a-long-test-password-42"
 
@@ -69,6 +71,28 @@ def midday(monkeypatch) -> datetime.datetime:
 def fast_password_hashing(settings) -> None:
     """Hash test passwords cheaply: production's slow hasher would dominate the run's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Tasks run in the test's own process and transaction (a worker would not see its rows); one
+# test sends through a real worker on Redis (tests/notifications/test_worker.py).
+celery_app.conf.task_always_eager = True
+
+
+def _commits_for_real(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        bool(marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+
+
+@pytest.fixture(autouse=True)
+def send_at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand queued messages to the (eager) worker at once: a test's transaction never commits,
+    so what waits for the commit would never go. Tests that commit for real keep the wait."""
+    if not _commits_for_real(request):
+        monkeypatch.setattr(notification_services, "after_commit", lambda callback: callback())
 
 
 @pytest.fixture(autouse=True)

@@ -44,6 +44,8 @@ from clinic import services as share_services
 from clinic.access import approve_clinician
 from clinic.models import AuditEvent, ClinicianNote, ClinicianProfile, Share
 from education.models import Article
+from notifications.links import stop_token
+from notifications.models import Delivery
 from tests.conftest import client_for, make_article, make_user
 from tests.factories import add_drink, check_in, log_episode, share_request
 from tests.factories import share as share_with
@@ -293,6 +295,14 @@ SITE_RULES: dict[str, Rule] = {
     "tracker:red_flag_check": own_page(),
     "tracker:advice": own_page(),
     "tracker:settings": own_page(),
+    # An empty POST lacks the time: the form comes back with the message.
+    "tracker:reminders": own_page(OK, OK),
+    # A script's POST of this browser's push subscription; an empty one is refused.
+    "tracker:push_device": Rule(matrix((NOT_ALLOWED, Expect(400)), anonymous=(NOT_ALLOWED, LOGIN))),
+    # The one-click stop links (issue 18), filled with alice's and bob's own: they work for
+    # anyone holding them, signed in or not, and only stop (alice's reminders were off).
+    "tracker:reminder_stop": Rule(matrix((OK, OK))),
+    "clinic:notice_stop": Rule(matrix((OK, OK))),
     "tracker:your_data": own_page(),
     "tracker:export_json": own_page(),
     "tracker:export_csv": own_page(),
@@ -323,6 +333,8 @@ SITE_RULES: dict[str, Rule] = {
     "clinic:new_code": clinicians_only(NOT_ALLOWED, goes_to("clinic:queue")),
     # Requests to share: each clinician lists their own (dana sees alice's request there).
     "clinic:requests": clinicians_only(),
+    # An empty POST turns the e-mail notices off.
+    "clinic:notices": clinicians_only(OK, goes_to("clinic:notices")),
     # Filled with alice's share with bob, which he accepted: answering again changes nothing.
     "clinic:request_accept": answer_to_alices_share(post=goes_to("clinic:requests")),
     "clinic:request_decline": answer_to_alices_share(post=goes_to("clinic:requests")),
@@ -394,6 +406,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     "usersessions.usersession": AdminModel(
         False, lambda world: UserSession.objects.get(user=world.users["alice"])
+    ),
+    # What was sent (issue 18): staff who manage accounts only.
+    "notifications.delivery": AdminModel(
+        False, lambda world: Delivery.objects.get(recipient=world.users["alice"])
     ),
 }
 MODEL_ADMIN_VIEWS = ("changelist", "add", "change", "delete", "history", "simple_history")
@@ -482,6 +498,16 @@ def build_world() -> World:
     UserSession.objects.create(
         user=alice, session_key="alice-session-key", ip="198.51.100.7", user_agent="test"
     )
+    # A message queued for her (issue 18), for the admin's pages.
+    Delivery.objects.create(
+        recipient=alice,
+        kind=Delivery.Kind.REMINDER,
+        channel=Delivery.Channel.EMAIL,
+        local_date=day,
+        window=0,
+        to=alice.email,
+        subject="Your daily reminder",
+    )
     article = make_article(
         slug="stretching-after-a-cramp",
         next_review_due=timezone.localdate() - datetime.timedelta(days=1),
@@ -554,6 +580,13 @@ PK_OWNERS: dict[str, Callable[[World], Model]] = {
 # would change it.
 SITE_FILLERS: dict[str, Filler] = {
     "tracker:episode_step": lambda world: {"pk": world.episode.pk, "step": "notes"},
+    "tracker:reminder_stop": lambda world: {
+        "topic": "daily",
+        "token": stop_token(person_id=world.users["alice"].pk, topic="daily"),
+    },
+    "clinic:notice_stop": lambda world: {
+        "token": stop_token(person_id=world.users["bob"].pk, topic="clinician_notice"),
+    },
 }
 # Parameters whose meaning does not depend on the URL.
 PARAMETERS: dict[tuple[str, ...], Filler] = {

@@ -94,3 +94,44 @@ def zone_or_utc(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ValueError, KeyError, OSError):
         return ZoneInfo("UTC")
+
+
+def wall_clock_instant(
+    day: datetime.date, time: datetime.time, zone: ZoneInfo
+) -> datetime.datetime:
+    """Return the instant a daily wall-clock time happens on a local day, every day exactly once.
+
+    A time the clocks jumped over (02:30 when they go from 02:00 to 03:00) happens as far past
+    the jump as it was past the hour it replaced (03:30); a time that happens twice when the
+    clocks go back is the first of the two.
+    """
+    try:
+        return to_instant(day, time, zone)
+    except SkippedTime:
+        # fold 0 of a skipped time reads it with the offset before the jump: past the jump.
+        return datetime.datetime.combine(day, time, tzinfo=zone).astimezone(UTC)
+
+
+def next_occurrence(
+    *,
+    time: datetime.time,
+    weekdays: frozenset[int],
+    zone: ZoneInfo,
+    first_day: datetime.date,
+    not_before: datetime.datetime,
+) -> tuple[datetime.date, datetime.datetime] | None:
+    """Return the first local day from `first_day` on that is one of `weekdays` (0 Monday to
+    6 Sunday) and whose `time` is not before `not_before`, with that instant; None without days.
+    """
+    _check_aware(not_before)
+    if not weekdays:
+        return None
+    for offset in range(15):
+        day = first_day + datetime.timedelta(days=offset)
+        if day.weekday() not in weekdays:
+            continue
+        instant = wall_clock_instant(day, time, zone)
+        if instant >= not_before:
+            return day, instant
+    # Unreachable for a zone whose offsets stay within a day; refuse to loop for ever.
+    raise ValueError(f"no {time} within two weeks of {first_day} in {zone.key}")

@@ -20,6 +20,7 @@ from tracker.models import (
     PatientProfile,
     Region,
     Relief,
+    Reminder,
     Side,
     Spread,
     Trigger,
@@ -629,3 +630,67 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("That is not your password. Nothing has been deleted."))
         return password
+
+
+WEEKDAY_CHOICES = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class ReminderForm(forms.ModelForm):
+    """A daily reminder at a local time on chosen days, and a weekly summary: both off until the
+    patient turns them on."""
+
+    at = forms.TimeField(
+        label=_("At (your local time)"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+        error_messages={"invalid": _("Please give a time like 19:00.")},
+    )
+    days = forms.TypedMultipleChoiceField(
+        label=_("On these days"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    digest_weekday = forms.TypedChoiceField(
+        label=_("Weekly summary on"), choices=WEEKDAY_CHOICES, coerce=int
+    )
+
+    class Meta:
+        model = Reminder
+        fields = ["daily", "at", "by_email", "by_push", "weekly_digest", "digest_weekday"]
+
+    def __init__(self, *args: object, push_available: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["days"].initial = sorted(self.instance.weekday_set)
+        if not push_available:
+            del self.fields["by_push"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("daily"):
+            if not data.get("days"):
+                self.add_error("days", _("Pick at least one day, or turn the daily reminder off."))
+            if not data.get("by_email") and not data.get("by_push"):
+                self.add_error(
+                    "by_email", _("Choose how to be reminded, or turn the daily reminder off.")
+                )
+        if data.get("weekly_digest") and not self.instance.patient.email:
+            self.add_error("weekly_digest", _("Add an e-mail address to your profile first."))
+        return data
+
+    def save(self, commit: bool = True) -> Reminder:
+        reminder = super().save(commit=False)
+        days = self.cleaned_data.get("days") or []
+        if days:
+            reminder.weekdays = sum(1 << day for day in set(days))
+        if commit:
+            reminder.save()
+        return reminder

@@ -548,6 +548,9 @@ class PatientStatus(models.Model):
     last_logged_at = models.DateTimeField(_("last logged"), null=True)
     # The zone "today" was taken in: a row computed in another zone than the profile's is stale.
     time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH, blank=True)
+    # When the urgency last rose to two-week or above: the clinicians' notices (clinic) look for
+    # rises after the last notice they sent.
+    raised_at = models.DateTimeField(_("rose"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("patient status")
@@ -578,3 +581,73 @@ class PatientStatus(models.Model):
             or self.time_zone != time_zone
             or (self.valid_until is not None and self.valid_until <= now)
         )
+
+
+ALL_WEEKDAYS = 0b1111111
+
+
+class Reminder(models.Model):
+    """A patient's choice of reminders: off until they turn it on (tracker.reminders).
+
+    `next_daily_at` and `next_digest_at` hold the next instant each is due, worked out in the
+    patient's zone from the local time and days (tracker.dates.next_occurrence), so a pass reads
+    only the rows due now, by index.
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reminder",
+    )
+    daily = models.BooleanField(_("Remind me every day"), default=False)
+    at = models.TimeField(_("at"), default=datetime.time(19, 0))
+    # Bit n set: remind on weekday n (0 Monday to 6 Sunday).
+    weekdays = models.PositiveSmallIntegerField(_("on these days"), default=ALL_WEEKDAYS)
+    by_email = models.BooleanField(_("by e-mail"), default=True)
+    by_push = models.BooleanField(_("as a notification on my phone"), default=False)
+    weekly_digest = models.BooleanField(_("Send me a weekly summary by e-mail"), default=False)
+    digest_weekday = models.PositiveSmallIntegerField(_("summary on"), default=6)
+    next_daily_at = models.DateTimeField(null=True, blank=True)
+    next_daily_day = models.DateField(null=True, blank=True)
+    next_digest_at = models.DateTimeField(null=True, blank=True)
+    next_digest_day = models.DateField(null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [
+            models.Index(
+                fields=["next_daily_at"],
+                name="reminder_daily_due",
+                condition=Q(next_daily_at__isnull=False),
+            ),
+            models.Index(
+                fields=["next_digest_at"],
+                name="reminder_digest_due",
+                condition=Q(next_digest_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekdays__gte=0, weekdays__lte=ALL_WEEKDAYS),
+                name="reminder_weekdays_bits",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="reminder_digest_weekday",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_daily_at__isnull=True, next_daily_day__isnull=True)
+                | Q(next_daily_at__isnull=False, next_daily_day__isnull=False),
+                name="reminder_daily_at_and_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.patient_id}"
+
+    @property
+    def weekday_set(self) -> frozenset[int]:
+        return frozenset(n for n in range(7) if self.weekdays & (1 << n))

@@ -24,8 +24,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from tracker import dates, rules
-from tracker.assessment import ADVICE_HOURS, VERSION, Facts, OpenAnswers, assess, window_start
+from tracker import dates, reminders, rules
+from tracker.assessment import (
+    ADVICE_HOURS,
+    VERSION,
+    Facts,
+    OpenAnswers,
+    Urgency,
+    assess,
+    window_start,
+)
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -196,6 +204,9 @@ def _recompute(
     for patient in patients:
         row = rows[patient.pk]
         result = assess(facts[patient.pk], now=now, zone=patient.zone)
+        if result.urgency >= Urgency.TWO_WEEK and result.urgency > row.urgency:
+            # A rise the clinicians this patient shares with are told of (clinic.notices).
+            row.raised_at = now
         row.urgency = int(result.urgency)
         row.data = result.to_json()
         row.valid_until = result.valid_until
@@ -205,7 +216,7 @@ def _recompute(
         if row.last_logged_at is None:
             row.last_logged_at = first_logged.get(patient.pk)
         setattr(patient, STATUS_ON_USER, row)
-    fields = ["urgency", "data", "valid_until", "version", "computed_at", "time_zone"]
+    fields = ["urgency", "data", "valid_until", "version", "computed_at", "time_zone", "raised_at"]
     PatientStatus.objects.bulk_update([rows[p.pk] for p in patients], [*fields, "last_logged_at"])
 
 
@@ -595,6 +606,8 @@ def change_time_zone(*, user: User, time_zone: str, now: datetime.datetime) -> N
     user.time_zone = time_zone
     user.save(update_fields=["time_zone"])
     _recompute({user.pk: row}, [user], now=now)
+    # Reminders follow the person: 19:00 is 19:00 where they now are.
+    reminders.reschedule(patient=user, now=now)
 
 
 def sharing_changed(*, patient: User, now: datetime.datetime) -> None:

@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from tracker import views
+from tracker import reminder_views, views
 from tracker.forms import DayField
 
 app_name = "tracker"
@@ -29,6 +29,21 @@ class DateConverter:
 
 register_converter(DateConverter, "day")
 
+
+class TopicConverter:
+    """Match what a stop link can stop."""
+
+    regex = "daily|digest"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TopicConverter, "topic")
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("episodes/", views.episode_list, name="episode_list"),
@@ -48,6 +63,14 @@ urlpatterns = [
     path("red-flags/", views.red_flag_check, name="red_flag_check"),
     path("advice/", views.advice, name="advice"),
     path("settings/", views.tracker_settings, name="settings"),
+    path("reminders/", reminder_views.reminder_settings, name="reminders"),
+    path("reminders/device/", reminder_views.push_device, name="push_device"),
+    # The one-click stop links of reminder e-mails (no sign-in; a signed, single-purpose token).
+    path(
+        "reminders/stop/<topic:topic>/<str:token>/",
+        reminder_views.reminder_stop,
+        name="reminder_stop",
+    ),
     path("your-data/", views.your_data, name="your_data"),
     path("your-data/back-cramp-log.json", views.export_json, name="export_json"),
     path("your-data/back-cramp-log-csv.zip", views.export_csv, name="export_csv"),
