@@ -81,7 +81,11 @@ def enqueue(ids: Sequence[int]) -> None:
         try:
             deliver.delay(chunk)
         except Exception:  # the broker's errors (kombu, redis, sockets) are many
-            log.warning("Could not hand %d message(s) to the worker; the sweep will", len(chunk))
+            log.warning(
+                "Could not hand %d message(s) to the worker; the sweep will",
+                len(chunk),
+                exc_info=True,
+            )
             return
 
 

@@ -73,12 +73,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             | context,
         )
         user = context.get("user")
+        if not isinstance(user, User) or not user.pk:
+            # A reset code's e-mail names no user: it goes to the account with that address.
+            user = User.objects.filter(email__iexact=email).first()
         notifications.queue_email(
             to=email,
             subject=str(message.subject),
             body=str(message.body),
             from_email=message.from_email,
             kind=Delivery.Kind.ACCOUNT,
-            recipient=user if isinstance(user, User) and user.pk else None,
+            recipient=user,
             local_date=timezone.now().date(),
         )

@@ -76,6 +76,7 @@ def fast_password_hashing(settings) -> None:
 # Tasks run in the test's own process and transaction (a worker would not see its rows); one
 # test sends through a real worker on Redis (tests/notifications/test_worker.py).
 celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
 
 
 def _commits_for_real(request: pytest.FixtureRequest) -> bool:
