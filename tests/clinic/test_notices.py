@@ -163,9 +163,7 @@ def test_turned_back_on_they_start_from_now(world) -> None:
 
 def test_the_stop_link_turns_notices_off_without_signing_in(world) -> None:
     bob = world["bob"]
-    link = reverse(
-        "clinic:notice_stop", args=[stop_token(person_id=bob.pk, topic=notices.TOPIC)]
-    )
+    link = reverse("clinic:notice_stop", args=[stop_token(person_id=bob.pk, topic=notices.TOPIC)])
     response = Client(enforce_csrf_checks=True).post(link)
     assert response.status_code == 200
     assert "no more e-mails" in response.content.decode()

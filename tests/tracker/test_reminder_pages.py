@@ -37,7 +37,13 @@ def test_the_page_saves_a_daily_reminder_on_chosen_days() -> None:
     assert client.get(reverse("tracker:reminders")).status_code == 200
     response = client.post(
         reverse("tracker:reminders"),
-        {"daily": "on", "at": "07:45", "days": ["0", "2", "4"], "by_email": "on", "digest_weekday": "6"},
+        {
+            "daily": "on",
+            "at": "07:45",
+            "days": ["0", "2", "4"],
+            "by_email": "on",
+            "digest_weekday": "6",
+        },
     )
     assert response.status_code == 302
     reminder = Reminder.objects.get(patient=alice)

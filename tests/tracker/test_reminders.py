@@ -443,7 +443,9 @@ def test_the_weekly_summary_goes_even_on_a_day_already_logged() -> None:
         digest_weekday=6,
         now=at("Europe/London", 2027, 3, 1, 9),
     )
-    check_in(alice, day=datetime.date(2027, 3, 7), severity=1, now=at("Europe/London", 2027, 3, 7, 9))
+    check_in(
+        alice, day=datetime.date(2027, 3, 7), severity=1, now=at("Europe/London", 2027, 3, 7, 9)
+    )
     result = reminders.send_due_reminders(now=at("Europe/London", 2027, 3, 7, 18))
     assert result.digests == 1 and result.skipped_logged == 1
 
