@@ -33,6 +33,9 @@ FIRST_WAIT = datetime.timedelta(seconds=30)
 LONGEST_WAIT = datetime.timedelta(hours=1)
 # A row a worker claimed and never finished (the worker died) is tried again after this long.
 CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+# Sent and unsent rows are kept this long for staff to look back on, then deleted (sweep); the
+# keys of days this old can never be queued again. Failed rows stay until staff act on them.
+KEEP = datetime.timedelta(days=90)
 # Ids handed to the worker per task: one SMTP connection serves a batch.
 BATCH = 100
 # Mail servers' answers that will not change on a retry (a refused address).
@@ -321,7 +324,7 @@ def _send_push(delivery: Delivery) -> bool:
 
 def sweep(*, now: datetime.datetime) -> int:
     """Hand the worker every row that waits past its time (the broker was down when it was
-    queued, or a worker died holding it); return how many."""
+    queued, or a worker died holding it); return how many. Delete old rows sent or dropped."""
     stuck = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
     )
@@ -337,6 +340,9 @@ def sweep(*, now: datetime.datetime) -> int:
         .order_by("pk")[:5000]
     )
     enqueue(waiting)
+    Delivery.objects.filter(
+        status__in=[Delivery.Status.SENT, Delivery.Status.DROPPED], created_at__lt=now - KEEP
+    ).delete()
     return len(waiting)
 
 

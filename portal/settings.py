@@ -329,6 +329,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# Seconds the worker waits for the mail server before it tries again later (Django's default is
+# to wait for ever, which would hold a worker and every message behind it).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Back cramp care <no-reply@localhost>")
 
 # The address people see on reminders and notices: a name that says nothing of health, since a
@@ -354,6 +357,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A task stuck past these (a mail server that accepts and never answers) is stopped; the rows it
+# held are handed over again by the sweep.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
 CELERY_BEAT_SCHEDULE = {
     # Reminders go out within five minutes of their local time: a pass every minute.
     "send-due-reminders": {"task": "tracker.tasks.send_due_reminders", "schedule": 60.0},

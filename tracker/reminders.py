@@ -192,7 +192,9 @@ def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[
     for row in rows:
         day, due_at = row.next_daily_day, row.next_daily_at
         assert day is not None and due_at is not None
-        if now - due_at > LATE:
+        if not row.patient.is_active:
+            pass  # an account switched off by staff hears nothing, and its days move on
+        elif now - due_at > LATE:
             counts["missed"] += 1
         elif (row.pk, day) in logged:
             counts["skipped"] += 1
@@ -222,7 +224,9 @@ def _digests(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counte
     for row in rows:
         day, due_at = row.next_digest_day, row.next_digest_at
         assert day is not None and due_at is not None
-        if now - due_at > LATE:
+        if not row.patient.is_active:
+            pass
+        elif now - due_at > LATE:
             counts["missed"] += 1
         elif row.patient.email:
             counts["digests"] += 1

@@ -197,3 +197,15 @@ def test_staff_see_failures_in_the_admin_and_can_send_them_again(settings) -> No
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_sweep_forgets_old_sent_rows_but_keeps_failures() -> None:
+    alice = make_user("alice")
+    sent = queue(alice)
+    failed = queue(alice, subject="Another")
+    Delivery.objects.filter(pk=failed.pk).update(status=Delivery.Status.FAILED)
+    later = timezone.now() + services.KEEP + datetime.timedelta(days=1)
+    services.sweep(now=later)
+    assert not Delivery.objects.filter(pk=sent.pk).exists()
+    assert Delivery.objects.filter(pk=failed.pk).exists()

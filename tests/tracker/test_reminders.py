@@ -464,3 +464,13 @@ def test_the_management_command_runs_one_pass() -> None:
 def test_the_management_command_refuses_a_time_without_its_offset() -> None:
     with pytest.raises(SystemExit):
         call_command("send_due_reminders", "--now", "2027-03-02T19:00:00")
+
+
+@pytest.mark.django_db
+def test_an_account_switched_off_gets_no_reminder_and_its_days_move_on() -> None:
+    alice = set_zone(make_user("alice"), "Europe/London")
+    remind(alice, time=datetime.time(19), now=at("Europe/London", 2027, 3, 2, 9))
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    reminders.send_due_reminders(now=at("Europe/London", 2027, 3, 2, 19))
+    assert not Delivery.objects.exists()
+    assert Reminder.objects.get(patient=alice).next_daily_day == datetime.date(2027, 3, 3)
