@@ -1,8 +1,12 @@
-"""Refuse to serve in production with settings that would leak or lose e-mail."""
+"""Refuse to serve in production with settings that would leak or lose e-mail, or break links."""
+
+import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 
 # Backends that write each message, reset and verification codes included, where logs go.
 PRINTING_BACKENDS = {
@@ -56,5 +60,74 @@ def check_shared_cache(**kwargs: object) -> list[CheckMessage]:
             "REDIS_URL is not set: each server process counts rate limits (logins, sign-ups, "
             "resets, share requests) on its own, so the real limit is that many times higher.",
             id="portal.W002",
+        )
+    ]
+
+
+@register(deploy=True)
+def check_broker(**kwargs: object) -> list[CheckMessage]:
+    """Every e-mail goes through the worker: without a broker none is ever handed to it.
+
+    An error for the deployment check only, not a refusal to start (as for e-mail): the pages
+    still work and nothing is lost, since the messages wait in the outbox until a broker is
+    set and the sweep hands them over.
+    """
+    if settings.DEBUG or settings.CELERY_BROKER_URL:
+        return []
+    return [
+        Error(
+            "No broker for the background worker (CELERY_BROKER_URL, or REDIS_URL): sign-up "
+            "codes, resets, reminders and notices would wait in the outbox for ever. Set "
+            "REDIS_URL or CELERY_BROKER_URL and run the worker and the scheduler "
+            "(docs/deploy.md).",
+            id="portal.E002",
+        )
+    ]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def site_url_problem() -> str | None:
+    """Say why links in e-mails would not reach the site, or None."""
+    parts = urlsplit(settings.PORTAL_SITE_URL)
+    host = parts.hostname or ""
+    if parts.scheme not in {"http", "https"} or not host:
+        return f"PORTAL_SITE_URL ({settings.PORTAL_SITE_URL!r}) is not an absolute address."
+    if _is_loopback(host):
+        return (
+            f"PORTAL_SITE_URL is {settings.PORTAL_SITE_URL}, this machine: links in e-mails "
+            "would point at the reader's own device."
+        )
+    if not validate_host(host, settings.ALLOWED_HOSTS):
+        return (
+            f"PORTAL_SITE_URL's host {host} is not in DJANGO_ALLOWED_HOSTS: links in e-mails "
+            "would be refused (400)."
+        )
+    return None
+
+
+@register(deploy=True)
+def check_site_url(**kwargs: object) -> list[CheckMessage]:
+    """Reminders and notices carry links built from PORTAL_SITE_URL (the worker has no request).
+
+    An error, not a warning: among those links is the one that stops the messages, and a
+    person must be able to stop them from the message itself.
+    """
+    if settings.DEBUG:
+        return []
+    problem = site_url_problem()
+    if not problem:
+        return []
+    return [
+        Error(
+            f"{problem} Set PORTAL_SITE_URL to the public address, e.g. https://portal.example.org.",
+            id="portal.E003",
         )
     ]
