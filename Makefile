@@ -7,12 +7,20 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 
 # Development and test runs set their own throwaway keys; production must set DJANGO_SECRET_KEY.
-DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-not-a-secret
+# `make run` starts its own Redis on a port of its own, so it never meets a Redis the machine
+# (or CI, on 6379) already runs: database 0 is the cache, 1 the worker's broker.
+DEV_REDIS_PORT ?= 6390
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-not-a-secret \
+	REDIS_URL=redis://127.0.0.1:$(DEV_REDIS_PORT)/0 \
+	CELERY_BROKER_URL=redis://127.0.0.1:$(DEV_REDIS_PORT)/1
+# The set-up steps run before that Redis starts; it keeps nothing on disk, so it starts empty and
+# there is no cached page for them to forget.
+SETUP_ENV := $(DEV_ENV) REDIS_URL= CELERY_BROKER_URL=
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_SECURE_SSL_REDIRECT=0 \
 	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 
-.PHONY: install browser run test lint format pytest check-deploy collectstatic clean
+.PHONY: install browser redis run test lint format pytest check-deploy collectstatic clean
 
 install: $(STAMPS)/python $(STAMPS)/node
 
@@ -36,14 +44,30 @@ $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@mkdir -p $(STAMPS) && touch $@
 
-## make run: install, migrate a SQLite database, load the articles and demo accounts, serve.
-run: install
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py load_articles
-	$(DEV_ENV) $(BIN)/python manage.py create_demo_accounts
+# `make run` starts Debian's Redis as the worker's broker and the cache.
+redis:
+	@command -v redis-server >/dev/null || { \
+		echo "Installing Debian's redis-server for make run (needs root and apt)"; \
+		apt-get install -y --no-install-recommends redis-server || \
+		{ apt-get update && apt-get install -y --no-install-recommends redis-server; }; }
+
+# Development's own VAPID key pair, made once and kept (a browser's subscription belongs to one
+# pair), so that push notifications can be tried locally. .run/ is not committed.
+.run/dev.env: | $(STAMPS)/python
+	@mkdir -p .run
+	$(DEV_ENV) $(BIN)/python manage.py make_vapid_keys > $@.new && mv $@.new $@
+
+## make run: install, migrate a SQLite database, load the articles and demo accounts, then serve
+## with Redis, the worker and the scheduler beside the web server (Procfile.dev, honcho). Ctrl+C,
+## or any one of them stopping, stops them all.
+run: install redis .run/dev.env
+	$(SETUP_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SETUP_ENV) $(BIN)/python manage.py load_articles
+	$(SETUP_ENV) $(BIN)/python manage.py create_demo_accounts
 	$(DEV_ENV) npm run --silent build:sw
-	@echo "Serving http://127.0.0.1:8000 (Ctrl+C to stop)"
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving http://127.0.0.1:8000 with Redis (port $(DEV_REDIS_PORT)), the worker and the scheduler (Ctrl+C stops all)"
+	$(DEV_ENV) DEV_REDIS_PORT=$(DEV_REDIS_PORT) PATH="$(abspath $(BIN)):$$PATH" \
+		$(BIN)/honcho -f Procfile.dev -e .run/dev.env start
 
 ## make test: lint (ruff, mypy), check migrations, run the whole suite, browser tests included (SQLite
 ## unless DATABASE_URL is set). Screenshots and a JUnit report land in test-artifacts/.
@@ -68,6 +92,7 @@ format: install
 check-deploy: install
 	DJANGO_SECRET_KEY="$$(openssl rand -base64 48)" DJANGO_ALLOWED_HOSTS=portal.example.org \
 		EMAIL_HOST=smtp.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
+		PORTAL_SITE_URL=https://portal.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Django's collectstatic, then the service worker (Workbox, scripts/build-sw.mjs) from the
