@@ -27,8 +27,8 @@ from notifications.models import Delivery, PushSubscription
 log = logging.getLogger(__name__)
 
 # A message is tried this many times in all, the waits between tries doubling from 30 seconds
-# to at most an hour (about two hours in all); then it shows as failed in the admin.
-MAX_ATTEMPTS = 6
+# (30 s, 1, 2, 4, 8, 16, 32 minutes: about an hour in all); then it shows as failed in the admin.
+MAX_ATTEMPTS = 8
 FIRST_WAIT = datetime.timedelta(seconds=30)
 LONGEST_WAIT = datetime.timedelta(hours=1)
 # A row a worker claimed and never finished (the worker died) is tried again after this long.

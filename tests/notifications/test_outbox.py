@@ -72,7 +72,7 @@ def test_a_mail_server_that_is_down_leaves_the_message_waiting_with_a_growing_wa
         assert "SMTPServerDisconnected" in delivery.last_error
         waits.append(retries[0][1])
         assert delivery.next_attempt_at == now + datetime.timedelta(seconds=waits[-1])
-    assert waits == [30, 60, 120, 240, 480]
+    assert waits == [30, 60, 120, 240, 480, 960, 1920]
     services.send_deliveries([delivery.pk], now=now)
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
