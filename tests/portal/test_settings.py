@@ -48,6 +48,7 @@ def test_deployment_checklist_passes_with_the_documented_production_variables() 
             "DJANGO_ALLOWED_HOSTS": "portal.example.org",
             "EMAIL_HOST": "smtp.example.org",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "PORTAL_SITE_URL": "https://portal.example.org",
         },
         "check",
         "--deploy",
