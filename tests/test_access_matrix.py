@@ -298,7 +298,7 @@ SITE_RULES: dict[str, Rule] = {
     # An empty POST lacks the time: the form comes back with the message.
     "tracker:reminders": own_page(OK, OK),
     # A script's POST of this browser's push subscription; an empty one is refused.
-    "tracker:push_device": Rule(matrix((NOT_ALLOWED, Expect(400)), anonymous=(NOT_ALLOWED, LOGIN))),
+    "tracker:push_device": own_page(NOT_ALLOWED, Expect(400)),
     # The one-click stop links (issue 18), filled with alice's and bob's own: they work for
     # anyone holding them, signed in or not, and only stop (alice's reminders were off).
     "tracker:reminder_stop": Rule(matrix((OK, OK))),

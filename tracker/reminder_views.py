@@ -57,6 +57,12 @@ def _push_host_allowed(endpoint: str) -> bool:
     """Only push services' addresses: the worker posts to this address, so anything else would
     let a person make our server call into its own network."""
     parts = urlsplit(endpoint)
+    # Plain addresses only, which every parser reads alike: requests posts
+    # "https://10.0.0.1\@fcm.googleapis.com/" to 10.0.0.1, where urlsplit reads the push service.
+    if parts.username is not None or not endpoint.isascii() or not endpoint.isprintable():
+        return False
+    if "\\" in endpoint or " " in endpoint:
+        return False
     host = (parts.hostname or "").lower()
     allowed = settings.PORTAL_PUSH_SERVICE_HOSTS
     return parts.scheme in settings.PORTAL_PUSH_SERVICE_SCHEMES and any(
@@ -64,8 +70,8 @@ def _push_host_allowed(endpoint: str) -> bool:
     )
 
 
-@require_POST
 @patient_page
+@require_POST
 def push_device(request: HttpRequest) -> JsonResponse:
     """Remember (or, with "remove", forget) this device's subscription from the browser."""
     try:

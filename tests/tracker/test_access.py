@@ -10,13 +10,16 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, reverse
 
+from notifications.links import stop_token
 from tests.conftest import client_for
 from tests.factories import add_drink, log_episode
 from tracker import urls as tracker_urls
 from tracker.models import Drink, Episode, PatientStatus
 
 # Views that only accept POST answer alice's GET with 405.
-POST_ONLY = {"episode_end", "hydration_complete", "account_delete"}
+POST_ONLY = {"episode_end", "hydration_complete", "account_delete", "push_device"}
+# The stop link of reminder e-mails works without signing in (tests/tracker/test_reminder_pages).
+NO_SIGN_IN = {"reminder_stop"}
 # Downloads, checked for their content elsewhere.
 DOWNLOADS = {"export_json", "export_csv"}
 
@@ -43,6 +46,9 @@ def url_for(pattern: URLPattern, records: dict[str, object]) -> str:
         )
     if params == {"day"}:
         return reverse(f"tracker:{pattern.name}", kwargs={"day": datetime.date(2026, 1, 5)})
+    if params == {"topic", "token"}:
+        token = stop_token(person_id=records["episode"].patient_id, topic="daily")
+        return reverse(f"tracker:{pattern.name}", kwargs={"topic": "daily", "token": token})
     raise AssertionError(f"add {pattern.name} with parameters {params} to this test")
 
 
@@ -54,7 +60,9 @@ def test_every_tracker_url_is_covered() -> None:
     assert len(PATTERNS) == len(tracker_urls.urlpatterns)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "pattern", [p for p in PATTERNS if p.name not in NO_SIGN_IN], ids=lambda p: p.name
+)
 def test_anonymous_visitors_are_sent_to_log_in(anonymous, records, pattern) -> None:
     url = url_for(pattern, records)
     for method in (anonymous.get, anonymous.post):
