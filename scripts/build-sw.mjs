@@ -16,6 +16,9 @@
 // health data), a redirect (to the login page, say) or anything that is not a plain 200, and
 // any POST (Workbox's routes here are GET only). Those pages show the offline page instead.
 //
+// It also shows the portal's notifications (issue 18): static/js/sw-push.js, imported under its
+// hashed name (the plain one in a development build), handles "push" and "notificationclick".
+//
 // Usage: npm run build:sw   (reads staticfiles/staticfiles.json; DJANGO_DEBUG=1 does not need it)
 
 import { createHash } from "node:crypto";
@@ -44,6 +47,8 @@ const SHELL = [
   /^js\/[^/]+\.js$/,
   /^img\/[^/]+\.(?:svg|png)$/,
 ];
+// Imported by the worker itself (the browser keeps it with the worker), so not kept again.
+const PUSH_HANDLER = "js/sw-push.js";
 
 function hashOf(...parts) {
   const hash = createHash("sha256");
@@ -59,10 +64,13 @@ function shellFiles() {
   const manifestText = readFileSync(manifestFile, "utf8");
   const hashed = JSON.parse(manifestText).paths;
   const files = Object.keys(hashed)
-    .filter((name) => SHELL.some((pattern) => pattern.test(name)))
+    .filter((name) => name !== PUSH_HANDLER && SHELL.some((pattern) => pattern.test(name)))
     .map((name) => hashed[name])
     .sort();
-  return { files, manifestText };
+  if (!hashed[PUSH_HANDLER]) {
+    throw new Error(`${PUSH_HANDLER} is not in ${manifestFile}: run Django's collectstatic again.`);
+  }
+  return { files, manifestText, pushHandler: STATIC_URL + hashed[PUSH_HANDLER] };
 }
 
 // The offline page changes when its templates or the assets it links change; the numbers to
@@ -87,7 +95,9 @@ const onlyThePageItself = {
 const DAY = 24 * 3600;
 
 async function main() {
-  const shell = DEBUG ? { files: [], manifestText: "debug" } : shellFiles();
+  const shell = DEBUG
+    ? { files: [], manifestText: "debug", pushHandler: STATIC_URL + PUSH_HANDLER }
+    : shellFiles();
   // Written beside build/root/ and moved into it in one step, so a server running meanwhile
   // never finds it missing or half written.
   const scratch = `${OUT}.${process.pid}`;
@@ -102,6 +112,7 @@ async function main() {
     clientsClaim: true,
     cleanupOutdatedCaches: true,
     navigationPreload: true,
+    importScripts: [shell.pushHandler],
     // The shell: the collected files under their hashed names, which carry their revision.
     globDirectory: DEBUG ? path.join(BASE, "static") : STATIC_ROOT,
     globPatterns: shell.files,
