@@ -1,5 +1,6 @@
 // Register the service worker (/sw.js, built from Workbox at set-up) where the browser supports
-// one, and keep the offline copies of a signed-in person's pages to that person.
+// one, and keep the offline copies of a signed-in person's pages, and their notifications, to
+// that person.
 //
 // The service worker keeps "Get help now", the quick log and the articles read, as the person saw
 // them; signed in, those copies carry their name, their red-flag banner and their id. So this
@@ -37,6 +38,19 @@
     });
   }
 
+  // This browser's notifications belong to the person who turned them on: when they log out, or
+  // someone else signs in here, the subscription ends (the push service then tells the server it
+  // is gone, and the server forgets it), so nobody else's reminders arrive. A session that timed
+  // out keeps it: the person did not leave, and their reminders should still come.
+  function forgetPush() {
+    if (!("PushManager" in window)) { return Promise.resolve(); }
+    return navigator.serviceWorker.getRegistration().then(function (registration) {
+      return registration && registration.pushManager.getSubscription();
+    }).then(function (subscription) {
+      return subscription && subscription.unsubscribe();
+    });
+  }
+
   // The page as this person sees it (a visitor's copy, fetched without cookies, carries no one's
   // data); only the page itself, never the login page a signed-out person is sent to.
   function keep(cache, url) {
@@ -60,7 +74,13 @@
   var offlinePage = Boolean(document.querySelector("[data-offline-page]"));
   var ready = Promise.resolve();
   var before = offlinePage ? null : remembered();
-  if (before !== null && before !== user) { ready = clearPersonalPages(); }
+  if (before !== null && before !== user) {
+    var someoneElse = Boolean(before && user);
+    ready = Promise.all([
+      clearPersonalPages(),
+      someoneElse ? forgetPush().catch(function () {}) : null,
+    ]);
+  }
   if (!offlinePage) {
     ready = ready.then(function () { remember(user); }, function () { remember(user); });
   }
@@ -72,7 +92,8 @@
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         var timeout = new Promise(function (resolve) { setTimeout(resolve, 1000); });
-        Promise.race([clearPersonalPages(), timeout]).catch(function () {}).then(function () {
+        var forget = Promise.all([clearPersonalPages(), forgetPush()]);
+        Promise.race([forget, timeout]).catch(function () {}).then(function () {
           remember("");
           HTMLFormElement.prototype.submit.call(form);
         });
