@@ -13,6 +13,7 @@ import smtplib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -297,7 +298,12 @@ def _send_push(delivery: Delivery) -> bool:
     """Send a notification to each of the person's devices; return whether any remain."""
     if not settings.PORTAL_VAPID_PRIVATE_KEY or delivery.recipient_id is None:
         return False
-    devices = list(PushSubscription.objects.filter(person_id=delivery.recipient_id))
+    devices = [
+        device
+        for device in PushSubscription.objects.filter(person_id=delivery.recipient_id)
+        # Checked again at sending: the list of push services may have changed since.
+        if push_host_allowed(device.endpoint)
+    ]
     payload = json.dumps({"title": delivery.subject, "body": delivery.body, **delivery.headers})
     sent = False
     for device in devices:
@@ -357,6 +363,23 @@ def send_again(deliveries: Iterable[Delivery], *, now: datetime.datetime) -> int
 
 
 # Devices
+
+
+def push_host_allowed(endpoint: str) -> bool:
+    """Only push services' addresses: the worker posts to this address, so anything else would
+    let a person make our server call into its own network."""
+    parts = urlsplit(endpoint)
+    # Plain addresses only, which every parser reads alike: requests posts
+    # "https://10.0.0.1\@fcm.googleapis.com/" to 10.0.0.1, where urlsplit reads the push service.
+    if parts.username is not None or not endpoint.isascii() or not endpoint.isprintable():
+        return False
+    if "\\" in endpoint or " " in endpoint:
+        return False
+    host = (parts.hostname or "").lower()
+    allowed = settings.PORTAL_PUSH_SERVICE_HOSTS
+    return parts.scheme in settings.PORTAL_PUSH_SERVICE_SCHEMES and any(
+        host == suffix or host.endswith("." + suffix) for suffix in allowed
+    )
 
 
 def add_device(*, person: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:

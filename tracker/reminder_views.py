@@ -1,7 +1,6 @@
 """The patient's reminder page, their devices for notifications, and the one-click stop link."""
 
 import json
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -53,23 +52,6 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _push_host_allowed(endpoint: str) -> bool:
-    """Only push services' addresses: the worker posts to this address, so anything else would
-    let a person make our server call into its own network."""
-    parts = urlsplit(endpoint)
-    # Plain addresses only, which every parser reads alike: requests posts
-    # "https://10.0.0.1\@fcm.googleapis.com/" to 10.0.0.1, where urlsplit reads the push service.
-    if parts.username is not None or not endpoint.isascii() or not endpoint.isprintable():
-        return False
-    if "\\" in endpoint or " " in endpoint:
-        return False
-    host = (parts.hostname or "").lower()
-    allowed = settings.PORTAL_PUSH_SERVICE_HOSTS
-    return parts.scheme in settings.PORTAL_PUSH_SERVICE_SCHEMES and any(
-        host == suffix or host.endswith("." + suffix) for suffix in allowed
-    )
-
-
 @patient_page
 @require_POST
 def push_device(request: HttpRequest) -> JsonResponse:
@@ -89,7 +71,7 @@ def push_device(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": _("Notifications are not set up on this site.")}, status=409)
     if (
         len(endpoint) > 1000
-        or not _push_host_allowed(endpoint)
+        or not notifications.push_host_allowed(endpoint)
         or not 1 <= len(p256dh) <= 200
         or not 1 <= len(auth) <= 100
     ):

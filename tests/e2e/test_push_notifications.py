@@ -166,7 +166,8 @@ LASTING_PUSH_SERVICE = """(subscription) => {
         toJSON: () => subscription,
         unsubscribe: () => {
             sessionStorage.removeItem("push-on");
-            sessionStorage.setItem("push-ended", String(Number(sessionStorage.getItem("push-ended") || 0) + 1));
+            const ended = Number(sessionStorage.getItem("push-ended") || 0) + 1;
+            sessionStorage.setItem("push-ended", String(ended));
             return Promise.resolve(true);
         },
     });

@@ -217,3 +217,18 @@ def test_without_the_sites_keys_nothing_is_sent_and_the_reminder_is_dropped(
     assert push_service.received == []
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.DROPPED
+
+
+def test_a_device_whose_service_is_no_longer_allowed_is_not_posted_to(
+    alice, vapid_keys: VapidKeys, browser: FakeBrowser, push_service: PushService, settings
+) -> None:
+    subscribe(alice, browser, push_service.endpoint("alice-phone"))
+    # The list of push services changed after the device was saved.
+    settings.PORTAL_PUSH_SERVICE_HOSTS = ["fcm.googleapis.com"]
+    delivery = queue_daily_reminder(alice)
+
+    services.send_deliveries([delivery.pk], now=NOW)
+
+    assert push_service.received == []
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.DROPPED
