@@ -660,7 +660,10 @@ class ReminderForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     digest_weekday = forms.TypedChoiceField(
-        label=_("Weekly summary on"), choices=WEEKDAY_CHOICES, coerce=int
+        label=_("Weekly summary on"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        help_text=_("At the time chosen above."),
     )
 
     class Meta:
