@@ -10,8 +10,9 @@ A history follows CLINICAL.md: runs of symptom days between free or unlogged day
 on the 0-10 scale that ease over a run, triggers, locations and relief from its vocabularies,
 check-ins on some days ("no back symptoms today" on free days), drinks and "all logged" marks,
 red-flag answers (some seen by a clinician) and, for some patients, a run of more than 14 days
-ending today. Each patient's data comes from the seed, the patient's number and `now` only, so a
-seed gives the same data whatever the chunk size.
+ending today. Every patient has the daily reminder on (by e-mail, mostly at a few evening times),
+and some the weekly summary. Each patient's data comes from the seed, the patient's number and
+`now` only, so a seed gives the same data whatever the chunk size.
 """
 
 import bisect
@@ -43,8 +44,9 @@ from clinic.models import (
     ClinicianProfile,
     Share,
 )
-from tracker import dates, rules
+from tracker import dates, reminders, rules
 from tracker.models import (
+    ALL_WEEKDAYS,
     Acknowledgement,
     CheckIn,
     Drink,
@@ -59,6 +61,7 @@ from tracker.models import (
     Region,
     Relief,
     ReliefTried,
+    Reminder,
     Side,
     Spread,
     Trigger,
@@ -205,6 +208,26 @@ EPISODES_PER_LONG_RUN_DAY = Weighted({0: 15, 1: 70, 2: 15})
 TRIGGERS_PER_EPISODE = Weighted({0: 15, 1: 50, 2: 27, 3: 8})
 MEASURES_PER_EPISODE = Weighted({0: 20, 1: 40, 2: 30, 3: 10})
 DRINKS_PER_DAY = Weighted({1: 10, 2: 25, 3: 35, 4: 20, 5: 10})
+# Every patient has the daily reminder on, by e-mail, mostly at one of a handful of evening
+# times (None: any quarter hour of the day), on every day or on weekdays; some also want the
+# weekly summary, mostly on Sunday. The scheduler's benchmark (bench.scheduling) makes them all
+# due at once.
+REMINDER_TIMES = Weighted(
+    {
+        datetime.time(19, 0): 30,
+        datetime.time(20, 0): 22,
+        datetime.time(21, 0): 15,
+        datetime.time(18, 0): 8,
+        datetime.time(8, 0): 7,
+        datetime.time(21, 30): 6,
+        datetime.time(22, 0): 5,
+        None: 7,
+    }
+)
+WEEKDAYS_ONLY, MONDAY_WEDNESDAY_FRIDAY = 0b0011111, 0b0010101
+REMINDER_DAYS = Weighted({ALL_WEEKDAYS: 85, WEEKDAYS_ONLY: 10, MONDAY_WEDNESDAY_FRIDAY: 5})
+WEEKLY_SUMMARY_RATE = 0.3
+SUMMARY_WEEKDAYS = Weighted({6: 70, 0: 20, 4: 5, 5: 5})
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -873,8 +896,36 @@ def demo_birth_date(username: str) -> datetime.date:
     return datetime.date(rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28))
 
 
-def create_patients(*, plans: list[PatientPlan], password_hash: str) -> list[int]:
-    """Create the patients' accounts and tracker profiles; return their ids in plan order."""
+def demo_reminder(
+    *, seed: int, plan: PatientPlan, patient: User, now: datetime.datetime
+) -> Reminder:
+    """Return the patient's reminder choices, scheduled from `now` as the settings page would.
+
+    Drawn from a seed of their own, so adding reminders left every other row as it was.
+    """
+    rng = random.Random(f"{seed}-reminder-{plan.number}")
+    at = REMINDER_TIMES.pick(rng)
+    if at is None:
+        at = datetime.time(rng.randint(7, 22), rng.choice((0, 15, 30, 45)))
+    weekly_digest = rng.random() < WEEKLY_SUMMARY_RATE
+    reminder = Reminder(
+        patient=patient,
+        daily=True,
+        at=at,
+        weekdays=REMINDER_DAYS.pick(rng),
+        by_email=True,
+        weekly_digest=weekly_digest,
+        digest_weekday=SUMMARY_WEEKDAYS.pick(rng) if weekly_digest else 6,
+    )
+    reminders.schedule(reminder, now=now)
+    return reminder
+
+
+def create_patients(
+    *, plans: list[PatientPlan], password_hash: str, seed: int, now: datetime.datetime
+) -> list[int]:
+    """Create the patients' accounts, tracker profiles and reminders; return their ids in plan
+    order."""
     users = User.objects.bulk_create(
         _new_user(
             username=plan.username,
@@ -890,6 +941,10 @@ def create_patients(*, plans: list[PatientPlan], password_hash: str) -> list[int
     verify_addresses(users)
     PatientProfile.objects.bulk_create(
         PatientProfile(user=user, **plan.profile) for user, plan in zip(users, plans, strict=True)
+    )
+    Reminder.objects.bulk_create(
+        demo_reminder(seed=seed, plan=plan, patient=user, now=now)
+        for user, plan in zip(users, plans, strict=True)
     )
     return [user.pk for user in users]
 
@@ -942,6 +997,8 @@ class Totals:
     checkins: int
     drinks: int
     red_flags: int
+    reminders: int
+    weekly_summaries: int
     seconds: float
 
 
@@ -974,7 +1031,7 @@ def generate(
         chunk = numbers[chunk_start : chunk_start + chunk_size]
         plans = [plan_patient(seed=seed, number=n, years=years, clock=clock) for n in chunk]
         with transaction.atomic():
-            user_ids = create_patients(plans=plans, password_hash=password_hash)
+            user_ids = create_patients(plans=plans, password_hash=password_hash, seed=seed, now=now)
             batch = Batch()
             for plan, user_id in zip(plans, user_ids, strict=True):
                 add_patient(
@@ -994,12 +1051,15 @@ def generate(
         models_written=(
             User, User.groups.through, PatientProfile, ClinicianProfile, Share, Episode,
             EpisodeTrigger, EpisodeLocation, EpisodeSpread, ReliefTried, CheckIn, Drink,
-            HydrationDay, RedFlagAnswer, Acknowledgement,
+            HydrationDay, RedFlagAnswer, Acknowledgement, Reminder,
         )
     )  # fmt: skip
+    reminders = Reminder.objects.filter(patient__in=demo_users())
     return Totals(
         patients=len(numbers),
         clinicians=clinicians + 1,
+        reminders=reminders.count(),
+        weekly_summaries=reminders.filter(weekly_digest=True).count(),
         seconds=time.monotonic() - started,
         **totals,
     )

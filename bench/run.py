@@ -11,6 +11,10 @@ bench/results/. The database must hold the demo data (`make bench-data`).
 Queries per request are counted in this process, through Django's test client on the same
 settings and database, one request per scenario after a warm-up request: gunicorn's workers do
 not report them. Everything else is measured on the real server.
+
+After the pages, with the server stopped, the scheduler's passes over every patient's reminder
+are timed in this process (bench.scheduling: its own table in the same report). `--only
+scheduling` runs those alone, without gunicorn or wrk.
 """
 
 import argparse
@@ -34,6 +38,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/backcramp_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+SCHEDULING = "scheduling"  # the --only key of the scheduler's passes (bench.scheduling)
 BUSY = 500  # patients of the busy clinician (bench.demo_data.BUSY_SHARES)
 WRITER = "demo-bench-writer"
 # A patient who floods their log (issue 15), and a clinician whose 500 patients include them.
@@ -471,7 +476,8 @@ def data_sizes() -> dict[str, int]:
         cursor.execute(
             "SELECT relname, n_live_tup FROM pg_stat_user_tables "
             "WHERE relname IN ('portal_user', 'tracker_episode', 'tracker_checkin', "
-            "'tracker_drink', 'clinic_share', 'tracker_redflaganswer') ORDER BY relname"
+            "'tracker_drink', 'clinic_share', 'tracker_redflaganswer', 'tracker_reminder', "
+            "'tracker_patientstatus', 'notifications_delivery') ORDER BY relname"
         )
         sizes = dict(cursor.fetchall())
         cursor.execute("SELECT pg_database_size(current_database())")
@@ -700,16 +706,25 @@ def targets(results: dict[str, Result]) -> list[tuple[str, bool, str]]:
     return found
 
 
-def report_text(results: list[Result], *, note: Result | None = None) -> str:
-    """The table, the targets met or not, and the episode POST's writes."""
+def report_text(
+    results: list[Result], *, note: Result | None = None, passes: list | None = None
+) -> str:
+    """The table, the targets met or not, the episode POST's writes, and the scheduler's
+    passes (bench.scheduling.PassFigures) in a table of their own."""
     by_key = {result.scenario.key: result for result in results}
-    lines = [table(results)]
+    lines = [table(results)] if results else []
     if {"article", "dashboard", "dashboard_heavy", "queue", "episode_post"} <= by_key.keys():
         lines.append("")
         for what, ok, detail in targets(by_key):
             lines.append(f"- {'met' if ok else 'NOT met'}: {what} ({detail})")
     if note is not None:
         lines.append(f"- Episode POST: {note.scenario.note}")
+    if passes:
+        from bench import scheduling
+
+        if lines:
+            lines.append("")
+        lines += ["Scheduler's passes (in this process, no HTTP):", "", scheduling.table(passes)]
     return "\n".join(lines)
 
 
@@ -728,60 +743,9 @@ def results_from(path: Path) -> list[Result]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-    )
-    parser.add_argument("--redis", action="store_true", help="use Redis as the cache")
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument("--seconds", type=int, default=15, help="length of each round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--conn-max-age", type=int, default=60)
-    parser.add_argument("--only", nargs="*", help="scenario keys to run (R0 always runs)")
-    parser.add_argument("--explain", action="store_true", help="print the search plans only")
-    parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON")
-    parser.add_argument(
-        "--in-process", action="store_true", help="time each scenario in this process only"
-    )
-    args = parser.parse_args()
-    if args.table:
-        results = results_from(args.table)
-        posts = [r for r in results if r.scenario.key == "episode_post"]
-        print(report_text(results, note=posts[0] if posts else None))
-        return
-
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (make bench installs it with apt).")
-    env = server_environment(args)
-    setup_django(env)
-    if args.explain:
-        for name, plan in search_plans().items():
-            print(f"{name}:\n{plan}\n")
-        return
-    if args.in_process:
-        writer_patient()
-        flood_patient()
-        for scenario in scenarios():
-            total, sql = in_process_times(scenario, times=20)
-            print(f"{scenario.name:<44} {total * 1000:7.1f} ms, of which SQL {sql * 1000:6.1f} ms")
-        return
-    from django.contrib.auth import get_user_model
-
-    if not get_user_model().objects.filter(username="demo-heavy").exists():
-        raise SystemExit("No demo data in the database: run `make bench-data` first.")
-    writer_patient()
-    flood_patient()
-    chosen = scenarios()
-    if args.only:
-        chosen = [s for s in chosen if s.key == "R0" or s.key in args.only]
-
-    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    cache = "redis" if args.redis else "locmem"
-    print(f"Benchmark {started}: {args.workers} gunicorn workers, {cache} cache", flush=True)
+def run_pages(results: list[Result], *, args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Run every page scenario against gunicorn with wrk, filling in each result; return how
+    many episodes the episode POSTs stored."""
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch, "bench.lua")
         script.write_text(WRK_SCRIPT)
@@ -790,7 +754,6 @@ def main() -> None:
             env, port=port, workers=args.workers, log=Path(scratch, "gunicorn.log")
         )
         try:
-            results = [Result(scenario) for scenario in chosen]
             writes_before = episodes_of_writer()
             for result in results:
                 result.queries, result.transactions = count_queries(result.scenario)
@@ -823,6 +786,84 @@ def main() -> None:
             writes = episodes_of_writer() - writes_before
         finally:
             stop(server)
+    return writes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+    parser.add_argument("--redis", action="store_true", help="use Redis as the cache")
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--seconds", type=int, default=15, help="length of each round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--conn-max-age", type=int, default=60)
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help=f"scenario keys to run (R0 always runs with any page), {SCHEDULING} for the "
+        "scheduler's passes",
+    )
+    parser.add_argument("--explain", action="store_true", help="print the search plans only")
+    parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON")
+    parser.add_argument(
+        "--in-process", action="store_true", help="time each scenario in this process only"
+    )
+    args = parser.parse_args()
+    if args.table:
+        results = results_from(args.table)
+        posts = [r for r in results if r.scenario.key == "episode_post"]
+        env = server_environment(args)
+        setup_django(env)
+        from bench import scheduling
+
+        passes = scheduling.from_report(json.loads(args.table.read_text()).get(SCHEDULING, []))
+        print(report_text(results, note=posts[0] if posts else None, passes=passes))
+        return
+
+    pages = not args.only or any(key != SCHEDULING for key in args.only)
+    if pages and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (make bench installs it with apt).")
+    env = server_environment(args)
+    setup_django(env)
+    if args.explain:
+        for name, plan in search_plans().items():
+            print(f"{name}:\n{plan}\n")
+        return
+    if args.in_process:
+        writer_patient()
+        flood_patient()
+        for scenario in scenarios():
+            total, sql = in_process_times(scenario, times=20)
+            print(f"{scenario.name:<44} {total * 1000:7.1f} ms, of which SQL {sql * 1000:6.1f} ms")
+        return
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username="demo-heavy").exists():
+        raise SystemExit("No demo data in the database: run `make bench-data` first.")
+    writer_patient()
+    flood_patient()
+    chosen = scenarios() if pages else []
+    if args.only:
+        chosen = [s for s in chosen if s.key == "R0" or s.key in args.only]
+
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    cache = "redis" if args.redis else "locmem"
+    print(f"Benchmark {started}: {args.workers} gunicorn workers, {cache} cache", flush=True)
+    results = [Result(scenario) for scenario in chosen]
+    writes = 0
+    if results:
+        writes = run_pages(results, args=args, env=env)
+    passes: list = []
+    if not args.only or SCHEDULING in args.only:
+        from bench import scheduling
+
+        print("The scheduler's passes over every patient's reminder", flush=True)
+        passes = scheduling.measure(rounds=args.rounds)
 
     by_key = {result.scenario.key: result for result in results}
     if "episode_post" in by_key:
@@ -854,13 +895,15 @@ def main() -> None:
             }
             for r in results
         ],
+        SCHEDULING: [asdict(figures) for figures in passes],
     }
-    text = report_text(results, note=by_key.get("episode_post"))
+    text = report_text(results, note=by_key.get("episode_post"), passes=passes)
     if "search" in by_key:
         report["search_plans"] = search_plans()
     print("\n" + text)
     RESULTS_DIR.mkdir(exist_ok=True)
-    name = f"latest-{cache}"
+    # A run of the passes alone keeps the last full run's table.
+    name = f"latest-{cache}" if results else f"latest-{SCHEDULING}"
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     (RESULTS_DIR / f"{name}.md").write_text(text + "\n")
     print(f"\nWritten: bench/results/{name}.json and .md")

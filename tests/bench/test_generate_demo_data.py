@@ -2,6 +2,7 @@
 rule of the data model, the same data for the same seed, and no accidental overwrite."""
 
 import datetime
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -20,9 +21,10 @@ from clinic.models import CONSENT_VERSION, ClinicianProfile, Share
 from clinic.queue import queue_page
 from tests.conftest import log_in_with_form
 from tests.factories import log_episode
-from tracker import dates, rules
+from tracker import dates, reminders, rules
 from tracker.assessment import Kind
 from tracker.models import (
+    ALL_WEEKDAYS,
     Acknowledgement,
     CheckIn,
     Drink,
@@ -34,6 +36,7 @@ from tracker.models import (
     PatientStatus,
     RedFlagAnswer,
     ReliefTried,
+    Reminder,
 )
 
 # The generator places today's entries in the part of the day that has passed: a pinned clock
@@ -306,6 +309,52 @@ def test_drinks_are_logged_on_most_recent_days_and_most_of_those_marked_complete
     assert 50 <= amounts["low"] and amounts["high"] <= 1500
 
 
+def test_every_patient_has_the_daily_reminder_on_by_email_scheduled_from_now(
+    output, midday
+) -> None:
+    rows = Reminder.objects.select_related("patient")
+    assert set(rows.values_list("patient__username", flat=True)) == numbered(
+        range(1, PATIENTS + 1)
+    ) | {demo_data.HEAVY_USERNAME}
+    for row in rows:
+        assert row.daily and row.by_email and not row.by_push
+        # Scheduled as the settings page schedules a patient's choices.
+        expected = Reminder(
+            patient=row.patient,
+            daily=True,
+            at=row.at,
+            weekdays=row.weekdays,
+            weekly_digest=row.weekly_digest,
+            digest_weekday=row.digest_weekday,
+        )
+        reminders.schedule(expected, now=midday)
+        assert (row.next_daily_at, row.next_daily_day) == (
+            expected.next_daily_at,
+            expected.next_daily_day,
+        )
+        assert (row.next_digest_at, row.next_digest_day) == (
+            expected.next_digest_at,
+            expected.next_digest_day,
+        )
+        assert midday < row.next_daily_at <= midday + datetime.timedelta(days=7)
+
+
+def test_reminders_are_mostly_at_a_few_evening_times_in_every_zone() -> None:
+    generate(patients=300, years=0.05)
+    rows = Reminder.objects.select_related("patient")
+    times = Counter(rows.values_list("at", flat=True))
+    common = [at for at in demo_data.REMINDER_TIMES.values if at is not None]
+    assert sum(times[at] for at in common) > 0.85 * rows.count()
+    assert times.most_common(1)[0][0] == datetime.time(19, 0)
+    assert len(times) > len(common)  # and a few at other quarter hours
+    zones = set(rows.values_list("patient__time_zone", flat=True))
+    assert {"Asia/Kolkata", "Asia/Tehran", "Pacific/Auckland", "America/Los_Angeles"} <= zones
+    summaries = rows.filter(weekly_digest=True)
+    assert 0.2 < summaries.count() / rows.count() < 0.4
+    assert Counter(summaries.values_list("digest_weekday", flat=True)).most_common(1)[0][0] == 6
+    assert rows.exclude(weekdays=ALL_WEEKDAYS).exists()
+
+
 def snapshot() -> dict[str, list]:
     """Return the demo data by what it means, without ids, sorted."""
     return {
@@ -353,6 +402,18 @@ def snapshot() -> dict[str, list]:
             key=str,
         ),
         "codes": sorted(ClinicianProfile.objects.values_list("share_code", flat=True)),
+        "reminders": sorted(
+            Reminder.objects.values_list(
+                "patient__username",
+                "at",
+                "weekdays",
+                "weekly_digest",
+                "digest_weekday",
+                "next_daily_at",
+                "next_digest_at",
+            ),
+            key=str,
+        ),
     }
 
 

@@ -50,8 +50,9 @@ class Command(BaseCommand):
         f"questions. The default --years ({demo_data.DEFAULT_YEARS:g}) gives about 200 episodes "
         "per patient, so --patients 10000 --clinicians 50 makes about 2 million. Drinks are "
         f"logged on most days only in the last {demo_data.DENSE_HYDRATION_DAYS} days of a "
-        "history (the portal reads at most 120 at once), now and then before. Refuses to run "
-        "if demo accounts exist, unless --replace."
+        "history (the portal reads at most 120 at once), now and then before. Every patient has "
+        "the daily reminder on by e-mail, some the weekly summary too. Refuses to run if demo "
+        "accounts exist, unless --replace."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -132,7 +133,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Created {totals.patients:,} patients and {totals.clinicians:,} clinicians, "
             f"{totals.episodes:,} episodes, {totals.checkins:,} check-ins, {totals.drinks:,} "
-            f"drinks and {totals.red_flags:,} red-flag answers in {totals.seconds:.0f} s."
+            f"drinks, {totals.red_flags:,} red-flag answers and {totals.reminders:,} daily "
+            f"reminders ({totals.weekly_summaries:,} with a weekly summary) in "
+            f"{totals.seconds:.0f} s."
         )
         self.stdout.write(
             f"Log in as {demo_data.patient_username(1)}, {demo_data.HEAVY_USERNAME}, "
