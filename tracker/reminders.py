@@ -185,8 +185,24 @@ def _logged_on(rows: Sequence[Reminder]) -> set[tuple[int, datetime.date]]:
     return logged
 
 
+@dataclass(frozen=True)
+class _Links:
+    """The links every message of a pass shares, looked up once."""
+
+    log: str
+    settings: str
+
+    @classmethod
+    def make(cls) -> "_Links":
+        return cls(
+            log=notifications.site_url(reverse("tracker:dashboard")),
+            settings=notifications.site_url(reverse("tracker:reminders")),
+        )
+
+
 def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[str]) -> None:
     logged = _logged_on(rows)
+    links = _Links.make()
     messages: list[notifications.Message] = []
     local_dates: dict[int, datetime.date] = {}
     for row in rows:
@@ -199,7 +215,7 @@ def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[
         elif (row.pk, day) in logged:
             counts["skipped"] += 1
         else:
-            made = daily_messages(row)
+            made = daily_messages(row, links=links)
             if made:
                 counts["queued"] += 1
                 local_dates[row.pk] = day
@@ -219,6 +235,7 @@ def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[
 
 def _digests(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[str]) -> None:
     days_logged = _days_logged_in_week(rows)
+    links = _Links.make()
     messages: list[notifications.Message] = []
     local_dates: dict[int, datetime.date] = {}
     for row in rows:
@@ -231,7 +248,9 @@ def _digests(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counte
         elif row.patient.email:
             counts["digests"] += 1
             local_dates[row.pk] = day
-            messages.append(digest_message(row, days_logged=days_logged.get(row.pk, 0)))
+            messages.append(
+                digest_message(row, days_logged=days_logged.get(row.pk, 0), links=links)
+            )
         row.next_digest_day, row.next_digest_at = _next(
             row, weekdays=frozenset({row.digest_weekday}), after=day, now=now
         )
@@ -278,16 +297,19 @@ def _stop_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def daily_messages(reminder: Reminder) -> list[notifications.Message]:
+def daily_messages(
+    reminder: Reminder, *, links: _Links | None = None
+) -> list[notifications.Message]:
     """Return the daily reminder for each channel the patient chose."""
+    links = links or _Links.make()
     patient = reminder.patient
     messages = []
     if reminder.by_email and patient.email:
         url = stop_url(patient.pk, Topic.DAILY)
         context = {
             "name": patient.first_name or patient.username,
-            "log_url": notifications.site_url(reverse("tracker:dashboard")),
-            "settings_url": notifications.site_url(reverse("tracker:reminders")),
+            "log_url": links.log,
+            "settings_url": links.settings,
             "stop_url": url,
             "at": reminder.at,
         }
@@ -314,14 +336,17 @@ def daily_messages(reminder: Reminder) -> list[notifications.Message]:
     return messages
 
 
-def digest_message(reminder: Reminder, *, days_logged: int) -> notifications.Message:
+def digest_message(
+    reminder: Reminder, *, days_logged: int, links: _Links | None = None
+) -> notifications.Message:
+    links = links or _Links.make()
     patient = reminder.patient
     url = stop_url(patient.pk, Topic.DIGEST)
     context = {
         "name": patient.first_name or patient.username,
         "days_logged": days_logged,
-        "log_url": notifications.site_url(reverse("tracker:dashboard")),
-        "settings_url": notifications.site_url(reverse("tracker:reminders")),
+        "log_url": links.log,
+        "settings_url": links.settings,
         "stop_url": url,
     }
     return notifications.Message(
