@@ -290,7 +290,11 @@ def _send_email(delivery: Delivery, connection: BaseEmailBackend) -> None:
 
 
 def _send_push(delivery: Delivery) -> bool:
-    """Send a notification to each of the person's devices; return whether any remain."""
+    """Send a notification to each of the person's devices; return whether any device got it.
+
+    A device that fails for now fails the whole row, to be tried again: the devices that had it
+    already get it twice then (the tag on the phone shows one).
+    """
     if not settings.PORTAL_VAPID_PRIVATE_KEY or delivery.recipient_id is None:
         return False
     devices = [
