@@ -38,8 +38,8 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         reminders.save_choices(reminder=form.save(commit=False), now=timezone.now())
         messages.success(request, _("Your reminder choices are saved."))
         return redirect("tracker:reminders")
-    saved = reminders.reminder_for(request.user) if form.is_bound else reminder
-    next_at = saved.next_daily_at
+    # The form never sets the next time: what the page shows is the saved choice's.
+    next_at = reminder.next_daily_at
     return render(
         request,
         "tracker/reminder_form.html",
