@@ -55,7 +55,9 @@ def broker() -> Iterator[str]:
     client.flushdb()
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback: a plain flush would make the role groups again under new ids, which
+# tests/ops/test_backup.py (restoring rows with their own ids) then meets twice.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reminder_goes_out_through_a_worker_on_redis(broker: str) -> None:
     alice = make_user("alice")
     now = timezone.now()
@@ -76,7 +78,9 @@ def test_a_reminder_goes_out_through_a_worker_on_redis(broker: str) -> None:
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback: a plain flush would make the role groups again under new ids, which
+# tests/ops/test_backup.py (restoring rows with their own ids) then meets twice.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_command_sends_what_waits_in_the_outbox(broker: str) -> None:
     alice = make_user("alice")
     database = connection.settings_dict
