@@ -9,7 +9,7 @@ NOTICE_GAP. The e-mail says nothing about anyone: it links to the queue.
 import datetime
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -58,15 +58,26 @@ def send_clinician_notices(*, now: datetime.datetime) -> int:
     rises = _latest_rises()
     if not rises:
         return 0
-    quiet = set(
-        NoticeSettings.objects.filter(clinician_id__in=rises)
-        .filter(Q(by_email=False) | Q(last_sent_at__gt=now - NOTICE_GAP))
-        .values_list("clinician_id", flat=True)
-    )
+    choices = {s.clinician_id: s for s in NoticeSettings.objects.filter(clinician_id__in=rises)}
+    due = [pk for pk, latest in rises.items() if _wants(choices.get(pk), latest, now=now)]
     sent = 0
-    for clinician in User.objects.filter(pk__in=set(rises) - quiet, is_active=True):
+    for clinician in User.objects.filter(pk__in=due, is_active=True):
         sent += _notify(clinician, now=now)
     return sent
+
+
+def _wants(
+    choice: NoticeSettings | None, latest: datetime.datetime, *, now: datetime.datetime
+) -> bool:
+    """Tell whether a clinician is owed a notice for a rise at `latest` (checked again under
+    the row's lock by _notify)."""
+    if choice is None:
+        return True  # on unless turned off, and none sent yet
+    return (
+        choice.by_email
+        and (choice.covered_until is None or latest > choice.covered_until)
+        and (choice.last_sent_at is None or now - choice.last_sent_at >= NOTICE_GAP)
+    )
 
 
 @transaction.atomic
@@ -74,13 +85,7 @@ def _notify(clinician: User, *, now: datetime.datetime) -> int:
     NoticeSettings.objects.get_or_create(clinician=clinician)
     settings = NoticeSettings.objects.select_for_update().get(clinician=clinician)
     latest = _latest_rises(clinician_ids=[clinician.pk]).get(clinician.pk)
-    if (
-        latest is None
-        or not settings.by_email
-        or not clinician.email
-        or (settings.covered_until is not None and latest <= settings.covered_until)
-        or (settings.last_sent_at is not None and now - settings.last_sent_at < NOTICE_GAP)
-    ):
+    if latest is None or not clinician.email or not _wants(settings, latest, now=now):
         return 0
     local = now.astimezone(clinician.zone)
     stop_url = notifications.site_url(

@@ -197,3 +197,17 @@ def test_the_notice_page_is_for_clinicians(world) -> None:
     page = client_for(world["bob"]).get(reverse("clinic:notices"))
     assert page.status_code == 200
     assert "checked" in page.content.decode()
+
+
+def test_a_rise_already_told_costs_three_queries_a_pass_whatever_the_clinicians(
+    world, django_assert_num_queries
+) -> None:
+    now = timezone.now()
+    answer_red_flags(world["alice"], "chest_pain", now=now)
+    notices.send_clinician_notices(now=now)
+    later = now + 20 * MINUTE
+    services.refresh_stale(list(User.objects.all()), now=later)
+    # 1: sharing patients with a stale status; 2: each clinician's latest rise; 3: their
+    # notice settings. Nobody is owed a notice, so nobody's row is locked or read again.
+    with django_assert_num_queries(3):
+        assert notices.send_clinician_notices(now=later) == 0
