@@ -1,12 +1,22 @@
 """The worker's tasks for the outbox: send, retry with a growing wait, and sweep."""
 
 from celery import shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
 from notifications import services
 
 
-@shared_task(name="notifications.tasks.deliver", ignore_result=True)
+# A database that stumbles (a lock, a failover) is tried again within seconds (1, 2, 4, 8 s...):
+# a row not yet claimed is still waiting; one claimed when it failed is the sweep's.
+@shared_task(
+    name="notifications.tasks.deliver",
+    ignore_result=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=1,
+    retry_backoff_max=60,
+    max_retries=6,
+)
 def deliver(ids: list[int]) -> None:
     """Send these queued rows; each one that failed for now is tried again after its wait."""
     for pk, seconds in services.send_deliveries(ids, now=timezone.now()):
