@@ -1,9 +1,20 @@
-"""Form fields for a person's identity, shared by sign-up, the profile and the share request."""
+"""Form fields for a person's identity, shared by sign-up, the profile and the share request;
+and the tick boxes that ask a person to agree to the privacy notice and the terms."""
 
 from django import forms
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import normalise_nhs_number, validate_date_of_birth, validate_nhs_number
+from accounts.models import (
+    Consent,
+    normalise_nhs_number,
+    validate_date_of_birth,
+    validate_nhs_number,
+)
 
 
 class DateOfBirthInput(forms.DateInput):
@@ -45,3 +56,61 @@ class NHSNumberField(forms.CharField):
 
     def to_python(self, value: object) -> str:
         return normalise_nhs_number(super().to_python(value))
+
+
+# What each tick box says, and what it says when left empty. Never ticked in advance.
+CONSENT_LABELS: dict[str, Promise] = {
+    Consent.Kind.HEALTH_DATA: _(
+        "I agree that the portal may store and use my health information as the privacy "
+        "notice explains"
+    ),
+    Consent.Kind.PRIVACY_NOTICE: _("I have read the privacy notice"),
+    Consent.Kind.TERMS: _("I accept the terms of use"),
+}
+CONSENT_REFUSED: dict[str, Promise] = {
+    Consent.Kind.HEALTH_DATA: _(
+        "Please tick this box to go on. Your diary is health information, so the portal needs "
+        "your agreement to keep it. Without an account you can still read every article and "
+        "use Get help now."
+    ),
+    Consent.Kind.PRIVACY_NOTICE: _("Please tick this box to go on, once you have read the notice."),
+    Consent.Kind.TERMS: _("Please tick this box to accept the terms of use and go on."),
+}
+
+
+def documents_help_text() -> SafeString:
+    """Link the privacy notice and the terms; each opens in a new tab, so the form stays as
+    typed (a phone's browser may reload a page one goes back to, and lose it)."""
+    return format_html(
+        gettext(
+            'Read the <a href="{privacy}" target="_blank" rel="noopener">privacy notice</a> '
+            'and the <a href="{terms}" target="_blank" rel="noopener">terms of use</a> (each '
+            "opens in a new tab, so nothing you typed here is lost)."
+        ),
+        privacy=reverse("privacy"),
+        terms=reverse("terms"),
+    )
+
+
+class ConsentField(forms.BooleanField):
+    """A required tick box for one kind of agreement, with a message that says why."""
+
+    widget = forms.CheckboxInput
+
+    def __init__(self, kind: str, **kwargs: object) -> None:
+        kwargs.setdefault("label", CONSENT_LABELS[kind])
+        kwargs.setdefault("required", True)
+        kwargs.setdefault("initial", False)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.error_messages["required"] = str(CONSENT_REFUSED[kind])
+
+
+class ConsentForm(forms.Form):
+    """Ask a signed-in person again for what they have not agreed to in its current version."""
+
+    def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for kind in kinds:
+            self.fields[kind] = ConsentField(kind)
+        if kinds:
+            self.fields[kinds[0]].help_text = documents_help_text()

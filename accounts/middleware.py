@@ -2,20 +2,24 @@
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from accounts import consent
 from accounts.models import User
 from accounts.roles import is_clinician
+from accounts.services import accepted_versions
 
 
 class PortalCSPMiddleware(CSPMiddleware):
@@ -178,3 +182,132 @@ class NoStoreWhenLoggedInMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+CONSENT_SEEN = "portal_consent"
+# Pages a person whose consent is out of date may still open. Nobody in an emergency may meet
+# a wall: "Get help now", its red-flag questions and their advice stay open, as do the texts
+# being agreed to, the consent page, logging out, the account pages of django-allauth (signing
+# in, second factors, e-mail, password: nothing of the diary) and what the app itself needs.
+CONSENT_OPEN_VIEWS = frozenset(
+    {
+        "accounts:consent",
+        "privacy",
+        "terms",
+        "get_help",
+        "tracker:red_flag_check",
+        "tracker:advice",
+        # Declining: take a copy, delete the account, stop sharing; and the e-mails' stop links.
+        "tracker:your_data",
+        "tracker:export_json",
+        "tracker:export_csv",
+        "tracker:account_delete",
+        "clinic:sharing",
+        "clinic:share_revoke",
+        "tracker:reminder_stop",
+        "clinic:notice_stop",
+        "health",
+        "ping",
+        "favicon",
+        "manifest",
+        "offline",
+        "apple_touch_icon",
+        "admin:login",
+        "admin:logout",
+        "admin:jsi18n",
+    }
+)
+CONSENT_OPEN_PREFIXES = ("account_", "mfa_", "usersessions_")
+
+
+def consent_state(request: HttpRequest) -> dict[str, object]:
+    """Return what the session knows of the person's agreements: the kinds their role must
+    agree to, and the newest version of each they agreed to. Asked of the database once per
+    session (two queries: the roles, the consents); a change of role ends the session."""
+    user = request.user
+    assert isinstance(user, User)
+    state: dict[str, object] | None = request.session.get(CONSENT_SEEN)
+    if state is None or state.get("user") != user.pk:
+        state = {
+            "user": user.pk,
+            "kinds": list(consent.required_kinds(user)),
+            "accepted": accepted_versions(user=user),
+        }
+        request.session[CONSENT_SEEN] = state
+    return state
+
+
+def remember_consents(request: HttpRequest, *, accepted: dict[str, int]) -> None:
+    """Keep in the session what the person has now agreed to (after the consent page)."""
+    state = consent_state(request)
+    request.session[CONSENT_SEEN] = {**state, "accepted": accepted}
+
+
+def forget_consents(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """Ask the database again at the first page after a login."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(CONSENT_SEEN, None)
+
+
+def open_while_consent_pending(view_name: str) -> bool:
+    return view_name in CONSENT_OPEN_VIEWS or view_name.startswith(CONSENT_OPEN_PREFIXES)
+
+
+class ConsentRequiredMiddleware:
+    """Send a signed-in person to the consent page while the privacy notice or terms in code are
+    newer than what they agreed to, then back where they were going (?next=).
+
+    A script (it asks for JSON, or sends it) gets 403 JSON that says where to go instead of a
+    page it cannot show. The check reads the session only: no query once the session knows.
+    Placed after authentication and after the second-factor middleware, which comes first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+    ) -> HttpResponseBase | None:
+        if not request.user.is_authenticated:
+            return None
+        state = consent_state(request)
+        missing = consent.pending(kinds=state["kinds"], accepted=state["accepted"])  # type: ignore[arg-type]
+        if not missing:
+            return None
+        match = request.resolver_match
+        if match is None or open_while_consent_pending(match.view_name):
+            return None
+        where = reverse("accounts:consent")
+        if wants_json(request):
+            response = JsonResponse(
+                {
+                    "error": _(
+                        "The privacy notice or the terms of use have changed. Open the portal "
+                        "to read what changed and agree again; nothing was saved."
+                    ),
+                    "consent": where,
+                },
+                status=403,
+            )
+            add_never_cache_headers(response)
+            return response
+        if request.method in ("GET", "HEAD"):
+            back = request.get_full_path()
+        else:
+            back = request.path  # what a form posted is not kept in an address
+        return redirect(f"{where}?{urlencode({REDIRECT_FIELD_NAME: back})}")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Say whether a script sent the request: it asks for JSON or sends JSON."""
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept or (request.content_type or "").startswith(
+        "application/json"
+    )

@@ -162,3 +162,43 @@ class User(AbstractUser):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (ValueError, zoneinfo.ZoneInfoNotFoundError):
             return zoneinfo.ZoneInfo("UTC")
+
+
+class Consent(models.Model):
+    """A person agreed to one version of a text: the record UK GDPR asks a controller to keep
+    of explicit consent (who, to what, which version, when). Written at sign-up and on the
+    consent page (accounts.services.record_consents); deleted with the account."""
+
+    class Kind(models.TextChoices):
+        # A patient's explicit consent to the processing of their health data, as the privacy
+        # notice of that version explains (UK GDPR Article 9(2)(a)).
+        HEALTH_DATA = "health_data", _("Consent to the use of health information")
+        # Clinicians and staff: read the privacy notice of that version (their data is not
+        # processed on consent, so they are not asked for it).
+        PRIVACY_NOTICE = "privacy_notice", _("Read the privacy notice")
+        TERMS = "terms", _("Accepted the terms of use")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="consents",
+        db_index=False,  # the unique constraint's index starts with the user
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    given_at = models.DateTimeField(_("given"))
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            # A double tap, or the same page open on two devices, records one agreement.
+            models.UniqueConstraint(
+                fields=["user", "kind", "version"], name="one_consent_per_version"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="consent_version_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (version {self.version}) by {self.user_id}"

@@ -1,4 +1,8 @@
-"""Deleting an account so that nothing of the person is left behind in the site's records."""
+"""Deleting an account so that nothing of the person is left behind in the site's records, and
+recording what a person agreed to."""
+
+import datetime
+from collections.abc import Iterable
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
@@ -7,10 +11,11 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import logout
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import ForeignKey, OneToOneField, Q
+from django.db.models import ForeignKey, Max, OneToOneField, Q
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.consent import document
+from accounts.models import Consent, User
 
 
 def admin_log_entries_about(user: User) -> "Q":
@@ -56,3 +61,27 @@ def delete_account(*, request: HttpRequest, user: User) -> None:
             session.end()
         logout(request)
         user.delete()
+
+
+def record_consents(*, user: User, kinds: Iterable[str], now: datetime.datetime) -> None:
+    """Record that the person agreed to the current version of each kind of text, now.
+
+    Agreeing twice to one version (a double tap, two devices) keeps the first record.
+    """
+    Consent.objects.bulk_create(
+        [
+            Consent(user=user, kind=kind, version=document(kind).version, given_at=now)
+            for kind in kinds
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def accepted_versions(*, user: User) -> dict[str, int]:
+    """Return the newest version of each kind of text the person agreed to (one query)."""
+    return dict(
+        Consent.objects.filter(user=user)
+        .values("kind")
+        .annotate(newest=Max("version"))
+        .values_list("kind", "newest")
+    )

@@ -2,10 +2,14 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import DateOfBirthField, NHSNumberField
-from accounts.models import User, default_time_zone, time_zone_names, validate_time_zone
+from accounts.forms import ConsentField, DateOfBirthField, NHSNumberField, documents_help_text
+from accounts.models import Consent, User, default_time_zone, time_zone_names, validate_time_zone
+from accounts.services import record_consents
 
 
 class TimeZoneInput(forms.TextInput):
@@ -67,6 +71,8 @@ class SignUpForm(AllauthSignupForm):
         "time_zone",
         "password1",
         "password2",
+        "health_data_consent",
+        "terms",
     ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -74,6 +80,21 @@ class SignUpForm(AllauthSignupForm):
         self.fields["email"].help_text = _(
             "We send a code to this address to check it is yours, and use it for password resets."
         )
+        # Built here, not at import: the links are reversed and the text translated per request.
+        self.fields["health_data_consent"] = ConsentField(Consent.Kind.HEALTH_DATA)
+        self.fields["health_data_consent"].help_text = documents_help_text()
+        self.fields["terms"] = ConsentField(Consent.Kind.TERMS)
+
+    def save(self, request: HttpRequest) -> User:
+        """Create the account and record both agreements, all or nothing."""
+        with transaction.atomic():
+            user = super().save(request)
+            record_consents(
+                user=user,
+                kinds=(Consent.Kind.HEALTH_DATA, Consent.Kind.TERMS),
+                now=timezone.now(),
+            )
+        return user
 
 
 class ProfileForm(forms.ModelForm):

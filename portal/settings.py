@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
+    # After sign-in and the second factor: a changed privacy notice or terms asks again.
+    "accounts.middleware.ConsentRequiredMiddleware",
     "accounts.middleware.NoStoreWhenLoggedInMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -388,6 +390,9 @@ if PORTAL_EMERGENCY_NUMBER not in {"999", "112", "911"}:
     raise ImproperlyConfigured("PORTAL_EMERGENCY_NUMBER must be 999, 112 or 911.")
 # The non-emergency urgent advice line (111 in England).
 PORTAL_URGENT_NUMBER = env_str("PORTAL_URGENT_NUMBER", "111")
+# Where people write about their data (the privacy notice and terms name it): requests to see,
+# correct or delete data, and complaints. Production sets the data protection contact's address.
+PORTAL_PRIVACY_CONTACT_EMAIL = env_str("PORTAL_PRIVACY_CONTACT_EMAIL", "privacy@localhost")
 
 # Entries one patient may log in an hour (tracker.services); the next is refused with a message.
 PORTAL_EPISODES_PER_HOUR = env_int("PORTAL_EPISODES_PER_HOUR", default=120)

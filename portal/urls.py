@@ -14,6 +14,10 @@ handler429 = "portal.views.too_many_requests"
 urlpatterns = [
     path("", views.home, name="home"),
     path("get-help/", views.get_help, name="get_help"),
+    # The privacy notice and terms of use (issue 19), and the page that asks again after a change.
+    path("privacy/", views.privacy, name="privacy"),
+    path("terms/", views.terms, name="terms"),
+    path("consent/", include("accounts.urls")),
     path("accounts/profile/", views.profile, name="profile"),
     # django-allauth: sign-up, login, logout, e-mail, password, second factors, sessions.
     path("accounts/", include("allauth.urls")),

@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from accounts import consent
 from accounts.roles import is_clinician
 from education.models import Article, Category
 from education.pages import public_page
+from notifications.services import KEEP as NOTIFICATIONS_KEPT
 from portal.forms import ProfileForm
 from tracker import services
 from tracker.dashboard import patient_profile
@@ -67,6 +69,32 @@ def get_help(request: HttpRequest) -> HttpResponse:
             "red_flag_form": red_flag_form,
             "red_flag_tiers": RED_FLAG_TIERS,
         },
+    )
+
+
+@public_page
+def privacy(request: HttpRequest) -> HttpResponse:
+    """Show the privacy notice: what is stored, who sees it, for how long, and one's rights."""
+    return render(
+        request,
+        "portal/privacy.html",
+        {
+            "document": consent.PRIVACY_NOTICE,
+            "contact_email": settings.PORTAL_PRIVACY_CONTACT_EMAIL,
+            "outbox_days": NOTIFICATIONS_KEPT.days,
+            "idle_minutes_patient": settings.SESSION_IDLE_MINUTES_PATIENT,
+            "idle_minutes_staff": settings.SESSION_IDLE_MINUTES_STAFF,
+        },
+    )
+
+
+@public_page
+def terms(request: HttpRequest) -> HttpResponse:
+    """Show the terms of use: what the portal is and is not, and what it asks of people."""
+    return render(
+        request,
+        "portal/terms.html",
+        {"document": consent.TERMS, "contact_email": settings.PORTAL_PRIVACY_CONTACT_EMAIL},
     )
 
 

@@ -23,6 +23,7 @@ from accounts.second_factor import current_code, give_totp
 from education.models import Article, Category, ExerciseStep, Source
 from notifications import services as notification_services
 from portal import celery_app
+from tests.factories import agree_to_current_texts
 
 PASSWORD = "a-long-test-password-42"
 
@@ -120,6 +121,7 @@ def make_user(username: str, *, groups: tuple[str, ...] = (), is_staff: bool = F
     user.groups.set(Group.objects.filter(name__in=groups))
     if groups or is_staff:
         give_totp(user)
+    agree_to_current_texts(user)
     return user
 
 

@@ -9,7 +9,9 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.consent import required_kinds
 from accounts.models import User
+from accounts.services import record_consents
 from clinic import services as share_services
 from clinic.models import Share
 from tracker import services
@@ -90,3 +92,10 @@ def share(patient: User, clinician: User, *, now: datetime.datetime | None = Non
         share=share_request(patient, clinician, now=now), now=now
     )
     return accepted
+
+
+def agree_to_current_texts(user: User, *, now: datetime.datetime | None = None) -> None:
+    """Record the person's agreement to the current privacy notice and terms, as sign-up does
+    (clinicians and staff: as their first sign-in does). Test users stand for people using the
+    portal today; a test about the consent wall removes or outdates these rows itself."""
+    record_consents(user=user, kinds=required_kinds(user), now=now or timezone.now())

@@ -17,6 +17,7 @@ from accounts.middleware import SECOND_FACTOR_SEEN
 from accounts.models import User, age_on, nhs_number_is_valid
 from accounts.roles import CLINICIANS
 from tests.conftest import PASSWORD, client_for, log_in_with_form, make_user
+from tests.factories import agree_to_current_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,7 @@ def test_a_clinician_or_staff_member_without_a_second_factor_must_set_one_up(
         user.is_staff = True
         user.save()
         page = reverse("admin:index")
+    agree_to_current_texts(user)
     client = client_for(user)
 
     response = client.get(page)
@@ -130,6 +132,7 @@ def test_removing_the_last_factor_is_noticed_on_the_next_request(bob, settings) 
 def test_debug_waives_the_requirement_for_the_demo_only(settings) -> None:
     settings.PORTAL_REQUIRE_SECOND_FACTOR = False
     user = User.objects.create_user(username="demo", email="d@example.org", is_staff=True)
+    agree_to_current_texts(user)
     assert client_for(user).get(reverse("admin:index")).status_code == 200
 
 

@@ -146,6 +146,8 @@ SIGNUP = {
     "email": "new@example.org",
     "date_of_birth": "1990-01-01",
     "time_zone": "Europe/London",
+    "health_data_consent": "on",
+    "terms": "on",
 }
 
 

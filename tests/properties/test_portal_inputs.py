@@ -71,6 +71,8 @@ def assert_stays_on_the_site(location: str) -> None:
             "time_zone": ZONES,
             "password1": st.just(NEW_PASSWORD),
             "password2": st.just(NEW_PASSWORD),
+            "health_data_consent": st.just("on"),
+            "terms": st.just("on"),
         }
     )
 )
@@ -90,9 +92,10 @@ def test_signing_up_creates_one_sound_account_or_nothing(
         assert changed_tables(before, after) == set()
         return
     assert_stays_on_the_site(response["Location"])
-    assert changed_tables(before, after) == {"accounts.User"}
+    assert changed_tables(before, after) == {"accounts.User", "accounts.Consent"}
     [row] = new_rows(before, after, "accounts.User")
     user = User.objects.get(pk=row[0])
+    assert sorted(user.consents.values_list("kind", flat=True)) == ["health_data", "terms"]
     assert user.username == unicodedata.normalize("NFKC", last(data["username"]))
     assert USERNAME_PATTERN.match(user.username) and len(user.username) <= 150
     assert user.time_zone in time_zone_names()
