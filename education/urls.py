@@ -10,4 +10,6 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
     path("articles/<slug:slug>/preview/", views.article_preview, name="article_preview"),
     path("search/", views.search, name="search"),
+    # The admin's Markdown editor asks for its preview and reading age here (staff only).
+    path("draft-preview/", views.draft_preview, name="draft_preview"),
 ]

@@ -1,17 +1,30 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from education.forms import SearchForm
+from education.markdown import render_markdown
 from education.models import Article, Category
 from education.pages import public_page
+from education.readability import (
+    MIN_WORDS,
+    READING_AGE_TARGET,
+    ReadingReport,
+    reading_report,
+)
 from education.search import search_articles
 
 SEARCH_RESULTS_SHOWN = 20
+# Longer than any article (the longest is under 6,000 characters) with room to spare, short
+# enough that rendering and measuring it stays quick.
+DRAFT_PREVIEW_MAX_CHARS = 100_000
 
 
 def _with_page_parts(articles: QuerySet[Article]) -> QuerySet[Article]:
@@ -93,6 +106,76 @@ def article_preview(request: HttpRequest, slug: str) -> HttpResponse:
             "review_overdue": article.is_review_overdue(today=timezone.localdate()),
         },
     )
+
+
+@login_required
+@never_cache
+@require_POST
+def draft_preview(request: HttpRequest) -> JsonResponse:
+    """Render a draft body as the site will show it, with its reading age, for the editor."""
+    if not request.user.has_perm("education.change_article"):
+        raise Http404("No such page")
+    text = request.POST.get("text", "")
+    if len(text) > DRAFT_PREVIEW_MAX_CHARS:
+        message = _(
+            "The text is too long to preview: %(length)s characters, at most %(limit)s. "
+            "Nothing was changed; split the article before saving it."
+        ) % {"length": f"{len(text):,}", "limit": f"{DRAFT_PREVIEW_MAX_CHARS:,}"}
+        return JsonResponse({"error": message}, status=400)
+    report = reading_report(text)
+    return JsonResponse(
+        {
+            "html": render_markdown(text),
+            "reading_age": report.age,
+            "words": report.words,
+            "sentences": report.sentences,
+            "hardest": list(report.hardest),
+            "target": list(READING_AGE_TARGET),
+            "verdict": _verdict(report),
+            "summary": _reading_summary(report),
+        }
+    )
+
+
+def _verdict(report: ReadingReport) -> str:
+    low, high = READING_AGE_TARGET
+    if report.age is None:
+        return "unknown"
+    if report.age > high:
+        return "above"
+    if report.age < low:
+        return "below"
+    return "within"
+
+
+def _reading_summary(report: ReadingReport) -> str:
+    """Say the reading age in words that do not rely on the colour the editor shows it in."""
+    low, high = READING_AGE_TARGET
+    age = "" if report.age is None else f"{report.age:.1f}"
+    values = {"age": age, "low": low, "high": high, "words": MIN_WORDS}
+    match _verdict(report):
+        case "unknown":
+            return (
+                _("Too little text to judge the reading age yet (target %(low)s to %(high)s).")
+                % values
+            )
+        case "above":
+            return (
+                _(
+                    "Reading age about %(age)s (target %(low)s to %(high)s): too hard. "
+                    "Shorter sentences and everyday words bring it down."
+                )
+                % values
+            )
+        case "below":
+            return (
+                _(
+                    "Reading age about %(age)s (target %(low)s to %(high)s): simpler than needed. "
+                    "Joining very short sentences may read better."
+                )
+                % values
+            )
+    return _("Reading age about %(age)s (target %(low)s to %(high)s): on target.") % values
 
 
 def search(request: HttpRequest) -> HttpResponse:

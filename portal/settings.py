@@ -296,6 +296,11 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     # The offline outbox's IndexedDB store (static/js/outbox.js).
     ("vendor/idb-keyval", BASE_DIR / "node_modules" / "idb-keyval" / "dist"),
+    # The admin's Markdown toolbar (education.widgets.MarkdownEditor).
+    (
+        "vendor/markdown-toolbar-element",
+        BASE_DIR / "node_modules" / "@github" / "markdown-toolbar-element" / "dist",
+    ),
 ]
 # The installable app (issue 16): `make collectstatic` builds the service worker from Workbox
 # (scripts/build-sw.mjs) into build/root/, which WhiteNoise serves at the site's root, so /sw.js
