@@ -342,6 +342,11 @@ SITE_RULES: dict[str, Rule] = {
     "education:article_preview": Rule(
         matrix((NOT_FOUND, None), anonymous=(LOGIN, None), erin=(OK, None))
     ),
+    # The admin's editor posts a draft for its preview (issue 19): a POST-only view answers
+    # anyone's GET with 405; only the people who edit the library get the preview (an empty one).
+    "education:draft_preview": Rule(
+        matrix((NOT_ALLOWED, NOT_FOUND), anonymous=(LOGIN, LOGIN), erin=(NOT_ALLOWED, OK))
+    ),
 }
 
 
