@@ -71,7 +71,7 @@ class SignUpForm(AllauthSignupForm):
         "time_zone",
         "password1",
         "password2",
-        "health_data_consent",
+        "health_data",
         "terms",
     ]
 
@@ -81,8 +81,8 @@ class SignUpForm(AllauthSignupForm):
             "We send a code to this address to check it is yours, and use it for password resets."
         )
         # Built here, not at import: the links are reversed and the text translated per request.
-        self.fields["health_data_consent"] = ConsentField(Consent.Kind.HEALTH_DATA)
-        self.fields["health_data_consent"].help_text = documents_help_text()
+        self.fields["health_data"] = ConsentField(Consent.Kind.HEALTH_DATA)
+        self.fields["health_data"].help_text = documents_help_text()
         self.fields["terms"] = ConsentField(Consent.Kind.TERMS)
 
     def save(self, request: HttpRequest) -> User:

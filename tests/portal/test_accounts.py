@@ -28,7 +28,7 @@ SIGNUP = {
     "password1": "plenty of words in here",
     "password2": "plenty of words in here",
     # The two tick boxes of issue 19 (tests/accounts/test_consent.py tests them).
-    "health_data_consent": "on",
+    "health_data": "on",
     "terms": "on",
 }
 CODE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.MULTILINE)

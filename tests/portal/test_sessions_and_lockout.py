@@ -146,7 +146,7 @@ SIGNUP = {
     "email": "new@example.org",
     "date_of_birth": "1990-01-01",
     "time_zone": "Europe/London",
-    "health_data_consent": "on",
+    "health_data": "on",
     "terms": "on",
 }
 

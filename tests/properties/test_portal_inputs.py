@@ -71,7 +71,7 @@ def assert_stays_on_the_site(location: str) -> None:
             "time_zone": ZONES,
             "password1": st.just(NEW_PASSWORD),
             "password2": st.just(NEW_PASSWORD),
-            "health_data_consent": st.just("on"),
+            "health_data": st.just("on"),
             "terms": st.just("on"),
         }
     )
