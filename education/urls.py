@@ -7,6 +7,7 @@ app_name = "education"
 urlpatterns = [
     path("articles/", views.ArticleListView.as_view(), name="article_list"),
     path("articles/topic/<slug:category>/", views.CategoryView.as_view(), name="category"),
+    path("articles/exercises/sheet/", views.exercise_sheet, name="exercise_sheet"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article_detail"),
     path("articles/<slug:slug>/preview/", views.article_preview, name="article_preview"),
     path("search/", views.search, name="search"),

@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.views.generic import DetailView, ListView
 
 from education.forms import SearchForm
 from education.markdown import render_markdown
-from education.models import Article, Category
+from education.models import Article, Category, ExerciseStep
 from education.pages import public_page
 from education.readability import (
     MIN_WORDS,
@@ -22,6 +23,11 @@ from education.readability import (
 from education.search import search_articles
 
 SEARCH_RESULTS_SHOWN = 20
+# What the printable exercise sheet shows of each exercise, besides its steps.
+SHEET_FIELDS = (
+    "slug", "title", "starting_position", "hold", "repetitions", "cautions",
+    "needs_professional_review",
+)  # fmt: skip
 # Longer than any article (the longest is under 6,000 characters) with room to spare, short
 # enough that rendering and measuring it stays quick.
 DRAFT_PREVIEW_MAX_CHARS = 100_000
@@ -89,6 +95,28 @@ class ArticleDetailView(DetailView):
         return super().get_context_data(
             review_overdue=self.object.is_review_overdue(today=today), preview=False, **kwargs
         )
+
+
+@public_page
+def exercise_sheet(request: HttpRequest) -> HttpResponse:
+    """Show every published single exercise, with its drawings, on one printable page."""
+    exercises = list(
+        Article.objects.published()
+        .filter(Exists(ExerciseStep.objects.filter(article=OuterRef("pk"))))
+        .only(*SHEET_FIELDS)
+        .prefetch_related("steps")
+        .order_by("title")
+    )
+    return render(
+        request,
+        "education/exercise_sheet.html",
+        {
+            "exercises": exercises,
+            "awaiting_review": any(exercise.needs_professional_review for exercise in exercises),
+            # Printed, the sheet says where it came from: the portal's public address.
+            "site_url": settings.PORTAL_SITE_URL,
+        },
+    )
 
 
 @login_required
