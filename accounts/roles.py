@@ -9,6 +9,7 @@ from accounts.models import User
 
 CLINICIANS = "Clinicians"
 CONTENT_EDITORS = "Content editors"
+CLINICAL_REVIEWERS = "Clinical reviewers"
 ROLE_CACHE = "_portal_roles"
 
 
@@ -38,22 +39,40 @@ def is_clinician(user: User | AnonymousUser) -> bool:
 
 
 def ensure_role_groups(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Make sure both role groups exist, and that content editors hold exactly the education
-    app's permissions except changing the revision history (which they may only view).
+    """Make sure the role groups exist with exactly their permissions.
+
+    Content editors hold the education app's permissions except approving a revision, changing
+    the row history (which they may only view) and deleting a revision (the editorial history
+    is kept). Clinical reviewers hold the same and may approve: the second person who checks a
+    change before it goes live (education.services).
 
     Runs after every `migrate` (and after a test flush), so a new education model's permissions
-    reach editors without a hand-written migration. The groups' permissions are defined here,
+    reach them without a hand-written migration. The groups' permissions are defined here,
     in code: changes made to them in the admin are put back at the next migrate.
     """
     # post_migrate reaches the accounts app before the education app, whose permissions a flushed
     # database does not have yet: create them first (this does nothing if they exist).
     create_permissions(apps.get_app_config("education"), verbosity=0, using=using)
     Group.objects.using(using).get_or_create(name=CLINICIANS)
-    editors, _ = Group.objects.using(using).get_or_create(name=CONTENT_EDITORS)
-    editors.permissions.set(
+    writing = (
         Permission.objects.using(using)
         .filter(content_type__app_label="education")
         .exclude(
-            codename__in=[f"{action}_historicalarticle" for action in ("add", "change", "delete")]
+            codename__in=[
+                *(f"{action}_historicalarticle" for action in ("add", "change", "delete")),
+                "delete_articlerevision",
+                "approve_articlerevision",
+            ]
         )
+    )
+    editors, _ = Group.objects.using(using).get_or_create(name=CONTENT_EDITORS)
+    editors.permissions.set(writing)
+    reviewers, _ = Group.objects.using(using).get_or_create(name=CLINICAL_REVIEWERS)
+    reviewers.permissions.set(
+        [
+            *writing,
+            Permission.objects.using(using).get(
+                content_type__app_label="education", codename="approve_articlerevision"
+            ),
+        ]
     )

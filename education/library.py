@@ -6,27 +6,39 @@ the loader stores a checksum of what it wrote and compares it with what is there
 """
 
 import datetime
-import hashlib
-import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
-from education.models import Article, Category, ExerciseStep, Source
+from education.models import Article, ArticleRevision, Category
+from education.services import (
+    DEFAULT_REVIEW_INTERVAL,
+    Content,
+    approve_together,
+    checksum,
+    content_of,
+    last_role,
+    pending_revision,
+    propose,
+    withdraw,
+    write_content,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 FRONT_MATTER_FENCE = "+++"
 SUMMARY_MAX_CHARS = Article._meta.get_field("summary").max_length
-REQUIRED_KEYS = {
-    "title", "slug", "category", "summary", "status", "reviewed_by", "last_reviewed",
-    "next_review_due",
-}  # fmt: skip
+REQUIRED_KEYS = {"title", "slug", "category", "summary", "status"}
 EXERCISE_KEYS = {
     "starting_position", "steps", "hold", "repetitions", "cautions", "needs_professional_review",
 }  # fmt: skip
+# Reviewer and review dates come from the approval now (education.services.approve); files
+# written before that may still carry them, and they are ignored.
+IGNORED_KEYS = {"reviewed_by", "last_reviewed", "next_review_due", "published_at"}
+LIBRARY_REASON = "From the article library"
 
 
 class LibraryError(Exception):
@@ -39,9 +51,32 @@ class LoadReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_edits: list[str] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    refused: dict[str, list[str]] = field(default_factory=dict)
 
 
-def parse_article_file(path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LibraryArticle:
+    content: Content
+    publish: bool  # the file asks for the article to be published (after approval)
+    featured: bool
+
+
+def _step(path: Path, step: object) -> dict[str, str]:
+    if isinstance(step, str):
+        return {"text": step.strip(), "drawing": "", "alt": ""}
+    if isinstance(step, dict) and isinstance(step.get("text"), str):
+        drawing, alt = step.get("drawing", ""), step.get("alt", "")
+        if drawing and not alt:
+            raise LibraryError(f"{path.name}: a step with a drawing needs its alt text")
+        return {"text": step["text"].strip(), "drawing": drawing, "alt": alt.strip()}
+    raise LibraryError(
+        f"{path.name}: a step must be text or {{ text = ..., drawing = ..., alt = ... }}"
+    )
+
+
+def parse_article_file(path: Path) -> LibraryArticle:
     """Read one content file and return its normalised content, raising LibraryError if bad."""
     text = path.read_text(encoding="utf-8")
     parts = text.split(FRONT_MATTER_FENCE + "\n", 2)
@@ -62,31 +97,16 @@ def parse_article_file(path: Path) -> dict[str, Any]:
         raise LibraryError(f"{path.name}: status must be draft or published")
     if len(meta["summary"].strip()) > SUMMARY_MAX_CHARS:
         raise LibraryError(f"{path.name}: the summary is over {SUMMARY_MAX_CHARS} characters")
-    for key in ("last_reviewed", "next_review_due"):
-        if not isinstance(meta[key], datetime.date):
-            raise LibraryError(f"{path.name}: {key} must be a date like 2026-11-20")
     exercise = meta.get("exercise", {})
     if exercise and EXERCISE_KEYS - exercise.keys():
         missing = ", ".join(sorted(EXERCISE_KEYS - exercise.keys()))
         raise LibraryError(f"{path.name}: [exercise] is missing {missing}")
-    published_at = None
-    if meta["status"] == Article.Status.PUBLISHED:
-        publish_date = meta.get("published_at", meta["last_reviewed"])
-        published_at = datetime.datetime.combine(
-            publish_date, datetime.time(0), tzinfo=datetime.UTC
-        ).isoformat()
-    return {
+    content: Content = {
         "title": meta["title"],
         "slug": meta["slug"],
         "category": meta["category"],
         "summary": meta["summary"].strip(),
         "body": parts[2].strip() + "\n",
-        "status": meta["status"],
-        "published_at": published_at,
-        "featured": bool(meta.get("featured", False)),
-        "reviewed_by": meta["reviewed_by"],
-        "last_reviewed": meta["last_reviewed"].isoformat(),
-        "next_review_due": meta["next_review_due"].isoformat(),
         "related": sorted(meta.get("related", [])),
         "sources": [
             {
@@ -98,118 +118,132 @@ def parse_article_file(path: Path) -> dict[str, Any]:
             for source in meta.get("sources", [])
         ],
         "starting_position": exercise.get("starting_position", "").strip(),
-        "steps": [step.strip() for step in exercise.get("steps", [])],
+        "steps": [_step(path, step) for step in exercise.get("steps", [])],
         "hold": exercise.get("hold", ""),
         "repetitions": exercise.get("repetitions", ""),
         "cautions": [caution.strip() for caution in exercise.get("cautions", [])],
         "needs_professional_review": bool(exercise.get("needs_professional_review", False)),
     }
-
-
-def article_content(article: Article) -> dict[str, Any]:
-    """Return an article's current content in the same shape as parse_article_file."""
-    published_at = None
-    if article.status == Article.Status.PUBLISHED and article.published_at:
-        published_at = article.published_at.astimezone(datetime.UTC).isoformat()
-    return {
-        "title": article.title,
-        "slug": article.slug,
-        "category": article.category,
-        "summary": article.summary,
-        "body": article.body,
-        "status": article.status,
-        "published_at": published_at,
-        "featured": article.featured,
-        "reviewed_by": article.reviewed_by,
-        "last_reviewed": article.last_reviewed.isoformat(),
-        "next_review_due": article.next_review_due.isoformat(),
-        "related": sorted(related.slug for related in article.related.all()),
-        "sources": [
-            {"title": s.title, "publisher": s.publisher, "year": s.year, "url": s.url}
-            for s in article.sources.all()
-        ],
-        "starting_position": article.starting_position,
-        "steps": [step.instruction for step in article.steps.all()],
-        "hold": article.hold,
-        "repetitions": article.repetitions,
-        "cautions": article.caution_list(),
-        "needs_professional_review": article.needs_professional_review,
-    }
-
-
-def checksum(content: dict[str, Any]) -> str:
-    """Return a stable fingerprint of an article's content."""
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-
-
-def _write(article: Article, content: dict[str, Any]) -> None:
-    """Write the content's own fields, steps and sources to the article (not related links)."""
-    for name in (
-        "title", "category", "summary", "body", "status", "featured", "reviewed_by",
-        "starting_position", "hold", "repetitions", "needs_professional_review",
-    ):  # fmt: skip
-        setattr(article, name, content[name])
-    article.last_reviewed = datetime.date.fromisoformat(content["last_reviewed"])
-    article.next_review_due = datetime.date.fromisoformat(content["next_review_due"])
-    article.published_at = (
-        datetime.datetime.fromisoformat(content["published_at"])
-        if content["published_at"]
-        else None
-    )
-    article.cautions = "\n".join(content["cautions"])
-    article.source_checksum = checksum(content)
-    article._change_reason = "Loaded from the article library"
-    article.save()
-    article.steps.all().delete()
-    ExerciseStep.objects.bulk_create(
-        ExerciseStep(article=article, position=number, instruction=text)
-        for number, text in enumerate(content["steps"], start=1)
-    )
-    article.sources.all().delete()
-    Source.objects.bulk_create(
-        Source(article=article, position=number, **source)
-        for number, source in enumerate(content["sources"])
+    return LibraryArticle(
+        content=content,
+        publish=meta["status"] == Article.Status.PUBLISHED,
+        featured=bool(meta.get("featured", False)),
     )
 
 
-def load_library(directory: Path = CONTENT_DIR) -> LoadReport:
-    """Create or update every article in the directory; keep articles people have edited."""
+def _has_been_published(article: Article) -> bool:
+    return (
+        article.status == Article.Status.PUBLISHED
+        or article.revisions.filter(state=ArticleRevision.State.APPROVED).exists()
+    )
+
+
+def _load_one(item: LibraryArticle, article: Article, *, new: bool, report: LoadReport) -> None:
+    content, slug = item.content, item.content["slug"]
+    if new:
+        # A new article starts as a draft holding the file's words; it is not public.
+        article.featured = item.featured
+        article.source_checksum = checksum(content)
+        article._change_reason = LIBRARY_REASON  # type: ignore[attr-defined]
+        write_content(article, content)
+        report.created.append(slug)
+    elif checksum(content_of(article)) != article.source_checksum:
+        report.kept_edits.append(slug)  # a person changed the article since the last load
+        return
+    elif checksum(content) == article.source_checksum:
+        report.unchanged.append(slug)
+    else:
+        waiting = pending_revision(article)
+        if waiting is not None and waiting.author_id is not None:
+            report.kept_edits.append(slug)  # a person's change is waiting for review
+            return
+        if waiting is not None:
+            withdraw(revision=waiting, user=None)
+        if _has_been_published(article):
+            propose(article=article, author=None, content=content, why=LIBRARY_REASON)
+        else:
+            article.source_checksum = checksum(content)
+            article._change_reason = LIBRARY_REASON  # type: ignore[attr-defined]
+            write_content(article, content)
+        report.updated.append(slug)
+    if (
+        item.publish
+        and article.status == Article.Status.DRAFT
+        and pending_revision(article) is None
+    ):
+        propose(article=article, author=None, content=content, why=LIBRARY_REASON)
+
+
+def load_library(
+    directory: Path = CONTENT_DIR,
+    *,
+    approve_as: AbstractBaseUser | None = None,
+    reviewer_role: str = "",
+    today: datetime.date | None = None,
+) -> LoadReport:
+    """Bring the library's files into the database; publish nothing without a reviewer.
+
+    New and changed articles that their file marks published become revisions waiting for a
+    clinical reviewer. With approve_as (a clinical reviewer's account) those revisions are
+    approved in that person's name, together. Articles people edited are kept as they are.
+    """
     files = sorted(p for p in directory.glob("*.md") if p.name != "FORMAT.md")
-    contents = [parse_article_file(path) for path in files]
-    known_slugs = {content["slug"] for content in contents}
-    for content in contents:
+    items = [parse_article_file(path) for path in files]
+    known_slugs = {item.content["slug"] for item in items}
+    for item in items:
+        related = set(item.content["related"])
         unknown = (
-            set(content["related"])
+            related
             - known_slugs
-            - set(
-                Article.objects.filter(slug__in=content["related"]).values_list("slug", flat=True)
-            )
+            - set(Article.objects.filter(slug__in=related).values_list("slug", flat=True))
         )
         if unknown:
-            raise LibraryError(f"{content['slug']}: related slugs not found: {sorted(unknown)}")
+            raise LibraryError(
+                f"{item.content['slug']}: related slugs not found: {sorted(unknown)}"
+            )
 
     report = LoadReport()
+    today = today or timezone.localdate()
     with transaction.atomic():
-        to_link: list[tuple[Article, list[str]]] = []
-        for content in contents:
-            article = (
-                Article.objects.prefetch_related("related", "sources", "steps")
-                .filter(slug=content["slug"])
-                .first()
+        existing = {
+            article.slug: article
+            for article in Article.objects.prefetch_related("related", "sources", "steps")
+        }
+        # Every article exists before any links are written, so related links resolve.
+        new = set()
+        for item in items:
+            slug = item.content["slug"]
+            if slug not in existing:
+                existing[slug] = Article.objects.create(
+                    slug=slug,
+                    title=item.content["title"],
+                    category=item.content["category"],
+                    summary=item.content["summary"],
+                )
+                new.add(slug)
+        for item in items:
+            slug = item.content["slug"]
+            _load_one(item, existing[slug], new=slug in new, report=report)
+        waiting = list(
+            ArticleRevision.objects.filter(
+                state=ArticleRevision.State.PENDING,
+                author=None,
+                article__slug__in=[item.content["slug"] for item in items if item.publish],
+            ).select_related("article")
+        )
+        if approve_as is not None and waiting:
+            published, refused = approve_together(
+                revisions=waiting,
+                reviewer=approve_as,
+                reviewer_role=reviewer_role or last_role(approve_as),
+                next_review_due=today + DEFAULT_REVIEW_INTERVAL,
+                today=today,
             )
-            if article is None:
-                article = Article(slug=content["slug"])
-                _write(article, content)
-                to_link.append((article, content["related"]))
-                report.created.append(content["slug"])
-            elif checksum(article_content(article)) != article.source_checksum:
-                report.kept_edits.append(content["slug"])
-            elif article.source_checksum == checksum(content):
-                report.unchanged.append(content["slug"])
-            else:
-                _write(article, content)
-                to_link.append((article, content["related"]))
-                report.updated.append(content["slug"])
-        for article, related_slugs in to_link:
-            article.related.set(Article.objects.filter(slug__in=related_slugs))
+            report.approved = sorted(article.slug for article in published)
+            report.refused = {
+                revision.slug: [m for found in problems.values() for m in found]
+                for revision, problems in refused.items()
+            }
+        else:
+            report.waiting = sorted(revision.slug for revision in waiting)
     return report

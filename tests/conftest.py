@@ -2,7 +2,8 @@
 
 alice: a patient; charlie: another patient, who must never see alice's data; bob: a clinician
 alice shares with (from issue 4 on); dana: a clinician she does not share with; erin: a content
-editor; anonymous: the test client with nobody logged in.
+editor; rita: a clinical reviewer, who approves what editors write (issue 19); anonymous: the
+test client with nobody logged in.
 """
 
 import datetime
@@ -18,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import CLINICIANS, CONTENT_EDITORS
+from accounts.roles import CLINICAL_REVIEWERS, CLINICIANS, CONTENT_EDITORS
 from accounts.second_factor import current_code, give_totp
+from education.library import load_library
 from education.models import Article, Category, ExerciseStep, Source
 from notifications import services as notification_services
 from portal import celery_app
@@ -148,6 +150,32 @@ def dana(db) -> User:
 @pytest.fixture
 def erin(db) -> User:
     return make_user("erin", groups=(CONTENT_EDITORS,), is_staff=True)
+
+
+REVIEWER_ROLE = "Physiotherapist"
+
+
+def make_reviewer(username: str = "rita", *, first: str = "Rita", last: str = "Reviewer") -> User:
+    """Make a clinical reviewer: staff, in the reviewers' group, with a name readers see."""
+    user = make_user(username, groups=(CLINICAL_REVIEWERS,), is_staff=True)
+    user.first_name, user.last_name = first, last
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+@pytest.fixture
+def rita(db) -> User:
+    """A clinical reviewer, the second person who approves what editors write (issue 19)."""
+    return make_reviewer()
+
+
+@pytest.fixture
+def published_library(db) -> list[Article]:
+    """Load education/content/ and approve it as a clinical reviewer, as `make run` does."""
+    reviewer = make_reviewer("library-reviewer", first="Lee", last="Library")
+    report = load_library(approve_as=reviewer, reviewer_role=REVIEWER_ROLE)
+    assert not report.refused, report.refused
+    return list(Article.objects.published())
 
 
 def client_for(user: User) -> Client:

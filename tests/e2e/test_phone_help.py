@@ -4,10 +4,8 @@ landing page, and every main page clean under axe in light and dark colours."""
 
 import datetime
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -28,8 +26,8 @@ def phone(open_browser):
 
 
 @pytest.fixture
-def library() -> None:
-    call_command("load_articles", stdout=StringIO())
+def library(published_library) -> None:
+    """The article library, approved by a clinical reviewer (tests/conftest.py)."""
 
 
 def bottom_of(locator) -> float:

@@ -1,10 +1,8 @@
 """Journey 1: a visitor reads an article, searches, opens an exercise and finds urgent help."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 # Each journey commits for real, since the live server reads it from its own thread.
@@ -12,8 +10,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def library() -> None:
-    call_command("load_articles", stdout=StringIO())
+def library(published_library) -> None:
+    """The article library, approved by a clinical reviewer (tests/conftest.py)."""
 
 
 def test_a_visitor_reads_searches_follows_an_exercise_and_finds_help(web, library):

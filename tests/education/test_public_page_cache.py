@@ -70,18 +70,18 @@ def test_an_editors_change_in_the_admin_shows_at_once(anonymous) -> None:
     editor = make_user("editor", groups=(CONTENT_EDITORS,), is_staff=True)
     client_for(editor).post(
         reverse("admin:education_article_changelist"),
-        {"action": "return_to_draft", "_selected_action": [article.pk]},
+        {"action": "unpublish_selected", "_selected_action": [article.pk]},
     )
     assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
     assert anonymous.get(article.get_absolute_url()).status_code == 404
 
 
-def test_loading_the_library_forgets_the_cached_pages(anonymous) -> None:
+def test_loading_the_library_forgets_the_cached_pages(anonymous, rita) -> None:
     article = make_article(slug="heat", title="Old title")
     anonymous.get(article.get_absolute_url())
     Article.objects.filter(pk=article.pk).update(title="New title")
     assert "Old title" in anonymous.get(article.get_absolute_url()).content.decode()
-    call_command("load_articles", verbosity=0)
+    call_command("load_articles", approve_as="rita", role="Physiotherapist", verbosity=0)
     assert "New title" in anonymous.get(article.get_absolute_url()).content.decode()
 
 
@@ -150,7 +150,7 @@ def test_a_cache_that_is_down_does_not_take_the_pages_down(anonymous, settings, 
         editor = make_user("editor", groups=(CONTENT_EDITORS,), is_staff=True)
         response = client_for(editor).post(
             reverse("admin:education_article_changelist"),
-            {"action": "return_to_draft", "_selected_action": [article.pk]},
+            {"action": "unpublish_selected", "_selected_action": [article.pk]},
         )
         assert response.status_code == 302
         assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT

@@ -120,7 +120,7 @@ def test_an_editors_change_shows_at_once_on_their_own_server(anonymous, shared_r
     editor = make_user("editor", groups=(CONTENT_EDITORS,), is_staff=True)
     client_for(editor).post(
         reverse("admin:education_article_changelist"),
-        {"action": "return_to_draft", "_selected_action": [article.pk]},
+        {"action": "unpublish_selected", "_selected_action": [article.pk]},
     )
     assert anonymous.get(article.get_absolute_url()).status_code == 404
 
