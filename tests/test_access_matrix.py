@@ -37,7 +37,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from accounts.models import User
+from accounts.models import Consent, User
 from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from accounts.second_factor import give_totp
 from clinic import services as share_services
@@ -271,6 +271,11 @@ SITE_RULES: dict[str, Rule] = {
     # Public pages
     "home": public(),
     "get_help": public(),
+    # The privacy notice and terms (issue 19); the consent page has nothing to ask anyone here
+    # (every persona agreed to the current texts) and sends them on.
+    "privacy": public(),
+    "terms": public(),
+    "accounts:consent": own_page(goes_to("home"), goes_to("home")),
     "health": public(),
     "ping": public(),
     "favicon": public(Expect(301, "/static/")),
@@ -281,6 +286,7 @@ SITE_RULES: dict[str, Rule] = {
     "education:article_list": public(),
     "education:category": public(),
     "education:article_detail": public(),
+    "education:exercise_sheet": public(),
     "education:search": public(),
     # Each person's own pages
     "profile": own_page(),
@@ -394,6 +400,10 @@ class AdminModel:
 ADMIN_MODELS: dict[str, AdminModel] = {
     "auth.group": AdminModel(False, lambda world: Group.objects.get(name=CLINICIANS)),
     "accounts.user": AdminModel(False, lambda world: world.users["alice"]),
+    # What each person agreed to (issue 19): read-only evidence, behind view_health_data.
+    "accounts.consent": AdminModel(
+        False, lambda world: Consent.objects.filter(user=world.users["alice"]).first()
+    ),
     "education.article": AdminModel(True, lambda world: world.article),
     # The article is overdue for review, so this proxy's list holds it too.
     "education.articledueforreview": AdminModel(True, lambda world: world.article),
