@@ -9,8 +9,7 @@ import datetime
 
 from django.utils import timezone
 
-from accounts.consent import required_kinds
-from accounts.models import User
+from accounts.models import Consent, User
 from accounts.services import record_consents
 from clinic import services as share_services
 from clinic.models import Share
@@ -97,5 +96,10 @@ def share(patient: User, clinician: User, *, now: datetime.datetime | None = Non
 def agree_to_current_texts(user: User, *, now: datetime.datetime | None = None) -> None:
     """Record the person's agreement to the current privacy notice and terms, as sign-up does
     (clinicians and staff: as their first sign-in does). Test users stand for people using the
-    portal today; a test about the consent wall removes or outdates these rows itself."""
-    record_consents(user=user, kinds=required_kinds(user), now=now or timezone.now())
+    portal today; a test about the consent wall outdates or removes these rows itself.
+
+    Every kind, whatever the role: many tests make a patient and then approve them as a
+    clinician, and a real person whose role changes is signed out and simply asked at the next
+    sign-in, which is not what those tests are about.
+    """
+    record_consents(user=user, kinds=Consent.Kind.values, now=now or timezone.now())
