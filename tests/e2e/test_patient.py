@@ -37,6 +37,9 @@ def test_a_new_patient_signs_up_and_logs_an_emergency_by_keyboard(web):
     zone.fill("Europe/London")
     page.get_by_role("textbox", name=re.compile(r"^Password\W*$")).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD + "typo")
+    # Consent (issue 19): two boxes, never ticked in advance; they stay ticked when refused.
+    page.get_by_role("checkbox", name=re.compile("store and use my health information")).check()
+    page.get_by_role("checkbox", name="I accept the terms of use").check()
     page.get_by_role("button", name="Create my account").click()
     # The error is announced: a summary in an alert, and the field describes its own error.
     expect(page.get_by_role("alert")).to_contain_text("Nothing has been saved yet")
