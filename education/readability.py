@@ -40,9 +40,9 @@ _TRAILING_PAUSE = re.compile(r"[\s:;,\u2013\u2014-]+$")
 class ReadingReport:
     """What the editor is shown: the reading age and what to fix first.
 
-    `age` is None when there are too few words to judge. `hardest` holds up to three sentences,
-    hardest first: those with the most syllables, since a sentence is hard when it is long, when
-    its words are long, or both.
+    `age` is None when there are too few words to judge. `hardest` holds up to three sentences
+    that read above the target on their own, those with the most syllables first, since a
+    sentence is hard when it is long, when its words are long, or both.
     """
 
     age: float | None
@@ -115,6 +115,10 @@ def flesch_kincaid_grade(*, words: int, sentences: int, syllables: int) -> float
     return 0.39 * words / sentences + 11.8 * syllables / words - 15.59
 
 
+def _sentence_age(words: int, syllables: int) -> float:
+    return flesch_kincaid_grade(words=words, sentences=1, syllables=syllables) + GRADE_TO_AGE
+
+
 def reading_report(markdown: str) -> ReadingReport:
     """Return the reading age of the Markdown, its counts and its hardest sentences.
 
@@ -127,7 +131,8 @@ def reading_report(markdown: str) -> ReadingReport:
         (sentence, _count_words(sentence), _count_syllables(sentence)) for sentence in sentences
     ]
     words = sum(count for _, count, _ in counted)
-    hardest = sorted(counted, key=lambda item: item[2], reverse=True)[:HARDEST_COUNT]
+    too_hard = [item for item in counted if _sentence_age(*item[1:]) > READING_AGE_TARGET[1]]
+    hardest = sorted(too_hard, key=lambda item: item[2], reverse=True)[:HARDEST_COUNT]
     age = None
     if words >= MIN_WORDS:
         grade = flesch_kincaid_grade(
