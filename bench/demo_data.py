@@ -33,7 +33,8 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
-from accounts.models import User
+from accounts.consent import document
+from accounts.models import Consent, User
 from accounts.roles import CLINICIANS
 from accounts.second_factor import new_totp_authenticator
 from clinic.access import SHARE_CODE_LIFETIME
@@ -877,8 +878,10 @@ def create_clinicians(
         expires_at = clock.now + SHARE_CODE_LIFETIME * rng.uniform(0.1, 1)
         profiles.append(ClinicianProfile(user=user, share_code=code, code_expires_at=expires_at))
     ClinicianProfile.objects.bulk_create(profiles)
-    # As production requires of clinicians: a verified address and a second factor.
+    # As production requires of clinicians: a verified address and a second factor; and, as
+    # their first sign-in asks, the current privacy notice read and the terms accepted.
     verify_addresses(users)
+    record_agreements(users, kinds=(Consent.Kind.PRIVACY_NOTICE, Consent.Kind.TERMS))
     Authenticator.objects.bulk_create(new_totp_authenticator(user) for user in users)
     return [user.pk for user in users[1:]], users[0].pk
 
@@ -887,6 +890,16 @@ def verify_addresses(users: list[User]) -> None:
     """Record each account's address as verified, as sign-up's code does."""
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+    )
+
+
+def record_agreements(users: list[User], *, kinds: tuple[str, ...]) -> None:
+    """Record each account's agreement to the current texts when it joined, as sign-up does
+    (issue 19): otherwise every demo page would be the consent page."""
+    Consent.objects.bulk_create(
+        Consent(user=user, kind=kind, version=document(kind).version, given_at=user.date_joined)
+        for user in users
+        for kind in kinds
     )
 
 
@@ -939,6 +952,7 @@ def create_patients(
         for plan in plans
     )
     verify_addresses(users)
+    record_agreements(users, kinds=(Consent.Kind.HEALTH_DATA, Consent.Kind.TERMS))
     PatientProfile.objects.bulk_create(
         PatientProfile(user=user, **plan.profile) for user, plan in zip(users, plans, strict=True)
     )

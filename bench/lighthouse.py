@@ -178,6 +178,7 @@ def create_patient() -> None:
     user.set_unusable_password()
     user.time_zone = "Europe/London"
     user.save()
+    factories.agree_to_current_texts(user)  # as sign-up does (issue 19)
     now = timezone.now()
     zone = ZoneInfo(user.time_zone)
     today = now.astimezone(zone).date()

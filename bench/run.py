@@ -170,8 +170,15 @@ def session_cookie(username: str) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from accounts.middleware import SECOND_FACTOR_SEEN, has_second_factor, needs_second_factor
+    from accounts.consent import required_kinds
+    from accounts.middleware import (
+        CONSENT_SEEN,
+        SECOND_FACTOR_SEEN,
+        has_second_factor,
+        needs_second_factor,
+    )
     from accounts.models import User
+    from accounts.services import accepted_versions
 
     user = User.objects.get(username=username)
     session = SessionStore()
@@ -181,13 +188,22 @@ def session_cookie(username: str) -> str:
     # What login notes (accounts.middleware.remember_second_factor): nothing missing for a
     # patient, nor for a clinician with a second factor.
     session[SECOND_FACTOR_SEEN] = not needs_second_factor(user) or has_second_factor(user)
+    # What the first page after login notes (accounts.middleware.consent_state): the texts the
+    # person agreed to, so the measured pages cost what every later page of a session costs.
+    session[CONSENT_SEEN] = {
+        "user": user.pk,
+        "kinds": list(required_kinds(user)),
+        "accepted": accepted_versions(user=user),
+    }
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def writer_patient() -> None:
     """The patient whose log the episode POSTs go to, so no demo patient's history grows."""
+    from accounts.consent import required_kinds
     from accounts.models import User
+    from accounts.services import record_consents
     from tracker.models import PatientProfile
 
     user, created = User.objects.get_or_create(
@@ -196,6 +212,7 @@ def writer_patient() -> None:
     if created:
         user.set_unusable_password()
         user.save()
+        record_consents(user=user, kinds=required_kinds(user), now=user.date_joined)
     PatientProfile.objects.get_or_create(user=user)
 
 

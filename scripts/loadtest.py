@@ -483,8 +483,10 @@ def prepare_database(*, users: int) -> str:
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import connections
+    from django.utils import timezone
 
-    from accounts.models import User
+    from accounts.consent import document
+    from accounts.models import Consent, User
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise SetupError("the load test needs PostgreSQL")
@@ -494,13 +496,21 @@ def prepare_database(*, users: int) -> str:
     password = secrets.token_urlsafe(18)
     # One slow hash for everyone: hashing 50 times would only slow the set-up down.
     hashed = make_password(password)
-    User.objects.bulk_create(
+    created = User.objects.bulk_create(
         User(
             username=f"{USERNAME_PREFIX}{number:03d}",
             email=f"{USERNAME_PREFIX}{number:03d}@example.org",
             password=hashed,
         )
         for number in range(1, users + 1)
+    )
+    # Each agreed to the current privacy notice and terms, as sign-up records (issue 19);
+    # otherwise every page after login would be the consent page.
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        Consent(user=user, kind=kind, version=document(kind).version, given_at=now)
+        for user in created
+        for kind in (Consent.Kind.HEALTH_DATA, Consent.Kind.TERMS)
     )
     connections.close_all()
     return password

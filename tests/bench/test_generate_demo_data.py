@@ -92,6 +92,8 @@ def test_every_demo_account_logs_in_with_the_one_password(output) -> None:
         response = log_in_with_form(client, username, PASSWORD)
         assert response.status_code == 302, username
         assert client.session[SESSION_KEY] == str(patient(username).pk)
+        # Each agreed to the current privacy notice and terms: the landing page itself opens.
+        assert client.get(response["Location"]).status_code == 200, username
     refused = Client().post(
         reverse("account_login"),
         {"login": demo_data.HEAVY_USERNAME, "password": "not-the-password"},
