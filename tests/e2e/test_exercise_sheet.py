@@ -1,11 +1,13 @@
 """A visitor follows an exercise's drawings to the exercise sheet and prints it on one A4 page."""
 
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, PHONE
+from education.models import Article
+from tests.e2e.conftest import ARTIFACTS, PHONE, Browser
 
 # Each journey commits for real, since the live server reads it from its own thread.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,7 +20,7 @@ ALL_IMAGES_LOADED = "() => [...document.images].every(i => i.complete && i.natur
 
 
 @pytest.fixture
-def library(published_library) -> None:
+def library(published_library: list[Article]) -> None:
     """The article library, approved by a clinical reviewer (tests/conftest.py)."""
 
 
@@ -32,7 +34,9 @@ def test_pdf_page_counter_counts_pages_not_the_page_tree() -> None:
     )
 
 
-def test_a_visitor_on_a_phone_sees_each_step_drawn_and_opens_the_sheet(open_browser, library):
+def test_a_visitor_on_a_phone_sees_each_step_drawn_and_opens_the_sheet(
+    open_browser: Callable[..., Browser], library: None
+) -> None:
     web = open_browser(viewport=PHONE, has_touch=True)
     page = web.page
     web.goto("/articles/exercise-low-bridge/")
@@ -58,7 +62,7 @@ def test_a_visitor_on_a_phone_sees_each_step_drawn_and_opens_the_sheet(open_brow
     web.check(screenshot="exercise-sheet")
 
 
-def test_the_exercise_sheet_prints_on_one_a4_page(web, library):
+def test_the_exercise_sheet_prints_on_one_a4_page(web: Browser, library: None) -> None:
     page = web.page
     web.goto("/articles/exercise-lying-knee-rolls/")
     # On a desktop the drawing sits beside its step, smaller than the text column.
