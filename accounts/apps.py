@@ -13,8 +13,8 @@ class AccountsConfig(AppConfig):
 
         from accounts import signals
         from accounts.middleware import (
-            forget_consents,
             forget_second_factor,
+            note_consents_at_login,
             remember_second_factor,
             start_idle_clock,
         )
@@ -23,7 +23,7 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_ensure_role_groups, sender=self)
         user_logged_in.connect(start_idle_clock, dispatch_uid="portal-idle-clock")
         user_logged_in.connect(remember_second_factor, dispatch_uid="portal-second-factor-login")
-        user_logged_in.connect(forget_consents, dispatch_uid="portal-consent-login")
+        user_logged_in.connect(note_consents_at_login, dispatch_uid="portal-consent-login")
         authenticator_removed.connect(forget_second_factor, dispatch_uid="portal-second-factor")
 
 

@@ -220,19 +220,24 @@ CONSENT_OPEN_VIEWS = frozenset(
 CONSENT_OPEN_PREFIXES = ("account_", "mfa_", "usersessions_")
 
 
+def agreements_of(user: User) -> dict[str, object]:
+    """Return what the session keeps of a person's agreements: the kinds their role must agree
+    to, and the newest version of each they agreed to (two queries: roles, consents)."""
+    return {
+        "user": user.pk,
+        "kinds": list(consent.required_kinds(user)),
+        "accepted": accepted_versions(user=user),
+    }
+
+
 def consent_state(request: HttpRequest) -> dict[str, object]:
-    """Return what the session knows of the person's agreements: the kinds their role must
-    agree to, and the newest version of each they agreed to. Asked of the database once per
-    session (two queries: the roles, the consents); a change of role ends the session."""
+    """Return what the session knows of the person's agreements, asking the database only if
+    it knows nothing yet (login notes it; a change of role ends the session)."""
     user = request.user
     assert isinstance(user, User)
     state: dict[str, object] | None = request.session.get(CONSENT_SEEN)
     if state is None or state.get("user") != user.pk:
-        state = {
-            "user": user.pk,
-            "kinds": list(consent.required_kinds(user)),
-            "accepted": accepted_versions(user=user),
-        }
+        state = agreements_of(user)
         request.session[CONSENT_SEEN] = state
     return state
 
@@ -243,10 +248,13 @@ def remember_consents(request: HttpRequest, *, accepted: dict[str, int]) -> None
     request.session[CONSENT_SEEN] = {**state, "accepted": accepted}
 
 
-def forget_consents(sender: object, request: HttpRequest, **kwargs: object) -> None:
-    """Ask the database again at the first page after a login."""
+def note_consents_at_login(
+    sender: object, request: HttpRequest, user: User, **kwargs: object
+) -> None:
+    """At login, note the person's agreements in the session: then no page, not even the first,
+    costs a query for them."""
     if request is not None and hasattr(request, "session"):
-        request.session.pop(CONSENT_SEEN, None)
+        request.session[CONSENT_SEEN] = agreements_of(user)
 
 
 def open_while_consent_pending(view_name: str) -> bool:
@@ -258,7 +266,9 @@ class ConsentRequiredMiddleware:
     newer than what they agreed to, then back where they were going (?next=).
 
     A script (it asks for JSON, or sends it) gets 403 JSON that says where to go instead of a
-    page it cannot show. The check reads the session only: no query once the session knows.
+    page it cannot show. The check reads the session only: login notes the agreements there
+    (note_consents_at_login), so no page costs a query for it; a session without the note (one
+    from before this check existed) asks the database once.
     Placed after authentication and after the second-factor middleware, which comes first.
     """
 

@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
@@ -315,13 +316,14 @@ def test_declining_deletes_nothing(alice, new_notice) -> None:
     client = client_for(alice)
     client.post(reverse("tracker:episode_create"), quick_log())  # refused: consent is pending
     alice_episodes = Episode.objects.filter(patient=alice).count()
+    agreements = alice.consents.count()
     client.get(CONSENT_URL)
     client.post(CONSENT_URL, {"next": "/tracker/"})
     client.post(reverse("account_logout"))
 
     assert User.objects.filter(pk=alice.pk).exists()
     assert Episode.objects.filter(patient=alice).count() == alice_episodes
-    assert alice.consents.count() == 2
+    assert alice.consents.count() == agreements
 
 
 # Never in the way ------------------------------------------------------------------------------
@@ -444,8 +446,7 @@ def test_the_check_asks_the_database_once_a_session_then_never(alice, rf) -> Non
     assert len(first) == 2, [query["sql"] for query in first]
     assert len(later) == 0
     assert request.session[CONSENT_SEEN]["accepted"] == {
-        Consent.Kind.HEALTH_DATA: consent.PRIVACY_NOTICE.version,
-        Consent.Kind.TERMS: consent.TERMS.version,
+        kind: consent.document(kind).version for kind in Consent.Kind.values
     }
 
 
@@ -477,11 +478,36 @@ def test_a_new_version_reaches_a_session_that_already_knows(alice, monkeypatch) 
     assert client.get("/tracker/")["Location"].startswith(CONSENT_URL)
 
 
-def test_signing_in_asks_the_database_again(alice, rf) -> None:
+def test_signing_in_notes_the_agreements_afresh(alice, rf) -> None:
     request = rf.get("/")
     request.session = SessionStore()
     request.session[CONSENT_SEEN] = {"user": alice.pk, "kinds": ["terms"], "accepted": {}}
 
     user_logged_in.send(sender=User, request=request, user=alice)
 
-    assert CONSENT_SEEN not in request.session
+    assert request.session[CONSENT_SEEN] == {
+        "user": alice.pk,
+        "kinds": [Consent.Kind.HEALTH_DATA, Consent.Kind.TERMS],
+        "accepted": {kind: consent.document(kind).version for kind in Consent.Kind.values},
+    }
+
+
+def test_the_first_page_after_signing_in_costs_no_query_for_the_check(alice, settings) -> None:
+    page = reverse("tracker:settings")
+
+    def first_page_queries() -> int:
+        client = Client()
+        log_in_with_form(client, "alice")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        return len(queries)
+
+    first_page_queries()  # her first visit ever makes her tracker profile
+    checked = first_page_queries()
+    settings.MIDDLEWARE = [
+        name
+        for name in settings.MIDDLEWARE
+        if name != "accounts.middleware.ConsentRequiredMiddleware"
+    ]
+
+    assert checked == first_page_queries()
