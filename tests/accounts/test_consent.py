@@ -24,8 +24,10 @@ from accounts import consent
 from accounts.middleware import CONSENT_SEEN, ConsentRequiredMiddleware
 from accounts.models import Consent, User
 from accounts.services import record_consents
+from clinic.models import Share
 from notifications.models import PushSubscription
 from tests.conftest import PASSWORD, client_for, log_in_with_form, make_user
+from tests.factories import share
 from tests.tracker.test_episode_views import quick_log
 from tracker.models import Episode
 
@@ -368,6 +370,36 @@ def test_red_flag_answers_are_taken_while_consent_is_pending(alice, new_notice) 
     assert not response["Location"].startswith(CONSENT_URL)
     assert client.get(response["Location"]).status_code == 200
     assert alice.red_flag_answers.filter(code="both_legs").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("account_email", []),
+        ("account_change_password", []),
+        ("mfa_index", []),
+        ("usersessions_list", []),
+        ("tracker:reminder_stop", ["daily", "not-a-token"]),
+        ("clinic:notice_stop", ["not-a-token"]),
+    ],
+)
+def test_account_pages_and_stop_links_are_not_behind_the_wall(
+    alice, new_notice, name, args
+) -> None:
+    response = client_for(alice).get(reverse(name, args=args))
+
+    assert response.status_code < 500
+    assert not response.get("Location", "").startswith(CONSENT_URL), name
+
+
+def test_stopping_a_share_works_while_consent_is_pending(alice, bob, new_notice) -> None:
+    stopped = share(alice, bob)
+
+    response = client_for(alice).post(reverse("clinic:share_revoke", args=[stopped.pk]))
+
+    assert not response.get("Location", "").startswith(CONSENT_URL)
+    stopped.refresh_from_db()
+    assert stopped.status == Share.Status.STOPPED
 
 
 @pytest.mark.parametrize("name", ["health", "ping", "manifest", "offline"])
