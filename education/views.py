@@ -21,6 +21,7 @@ from education.readability import (
     reading_report,
 )
 from education.search import search_articles
+from education.widgets import PREVIEW_MAX_CHARS as DRAFT_PREVIEW_MAX_CHARS
 
 SEARCH_RESULTS_SHOWN = 20
 # What the printable exercise sheet shows of each exercise, besides its steps.
@@ -28,9 +29,6 @@ SHEET_FIELDS = (
     "slug", "title", "starting_position", "hold", "repetitions", "cautions",
     "needs_professional_review",
 )  # fmt: skip
-# Longer than any article (the longest is under 6,000 characters) with room to spare, short
-# enough that rendering and measuring it stays quick.
-DRAFT_PREVIEW_MAX_CHARS = 100_000
 
 
 def _with_page_parts(articles: QuerySet[Article]) -> QuerySet[Article]:

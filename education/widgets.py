@@ -14,6 +14,9 @@ from django.urls import reverse_lazy
 from education.readability import READING_AGE_TARGET
 
 EDITOR_ROWS = 25
+# The longest draft the preview takes: longer than any article (the longest is under 6,000
+# characters) with room to spare, short enough that rendering and measuring it stays quick.
+PREVIEW_MAX_CHARS = 100_000
 
 
 class MarkdownEditor(forms.Textarea):
@@ -38,6 +41,12 @@ class MarkdownEditor(forms.Textarea):
             "data-markdown-editor": "",
             "data-preview-url": reverse_lazy("education:draft_preview"),
             "data-target": f"{low}-{high}",
+            "data-max-chars": PREVIEW_MAX_CHARS,
             "spellcheck": "true",
         }
         super().__init__({**defaults, **(attrs or {})})
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["max_chars"] = f"{PREVIEW_MAX_CHARS:,}"
+        return context

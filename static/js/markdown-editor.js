@@ -47,6 +47,10 @@ function enhance(root) {
 
   async function refresh() {
     const asked = ++latest;
+    if (textarea.value.length > Number(textarea.dataset.maxChars)) {
+      showError(root.dataset.msgTooLong);
+      return;
+    }
     reading.setAttribute("aria-busy", "true");
     root.classList.add("is-updating");
     try {
@@ -59,8 +63,13 @@ function enhance(root) {
       });
       if (asked !== latest) return;
       const type = response.headers.get("Content-Type") || "";
-      if (response.type === "opaqueredirect" || !type.includes("application/json")) {
+      // Signed out (a redirect to the login page) or a stale page (the CSRF check's 403).
+      if (response.type === "opaqueredirect" || response.status === 403) {
         showError(root.dataset.msgSignedOut);
+        return;
+      }
+      if (!type.includes("application/json")) {
+        showError(root.dataset.msgFailed);
         return;
       }
       const data = await response.json();

@@ -100,6 +100,11 @@ def test_the_preview_and_reading_age_follow_what_the_editor_types(web):
     assert "### When to stop" in article.body
     web.screenshot("admin-markdown-editor")
 
+    # Text too long to preview says so, and the text stays in the box.
+    page.get_by_label("Body").fill("word " * 20_001)
+    expect(page.get_by_role("status")).to_contain_text("too long to preview")
+    expect(page.get_by_label("Body")).to_have_value(re.compile(r"^(word ){20001}$"))
+
 
 def test_the_article_form_fits_a_1280_screen(web):
     make_user("erin", groups=(CONTENT_EDITORS,), is_staff=True)

@@ -162,6 +162,8 @@ def test_widget_is_a_tall_textarea_that_works_without_javascript() -> None:
     assert 'data-md-button="header-2"' in html
     assert 'data-md-button="unordered-list"' in html
     assert 'data-md-button="link"' in html
+    assert f'data-max-chars="{DRAFT_PREVIEW_MAX_CHARS}"' in html
+    assert "more than 100,000 characters" in html
 
 
 def test_widget_media_is_served_by_the_site() -> None:
