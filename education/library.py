@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from education.models import Article, ArticleRevision, Category
+from education.pages import forget_public_pages
 from education.services import (
     DEFAULT_REVIEW_INTERVAL,
     Content,
@@ -157,6 +158,9 @@ def _load_one(item: LibraryArticle, article: Article, *, new: bool, report: Load
         if waiting is not None and waiting.author_id is not None:
             report.kept_edits.append(slug)  # a person's change is waiting for review
             return
+        if waiting is not None and checksum(content_of(waiting)) == checksum(content):
+            report.unchanged.append(slug)  # already proposed, still waiting for review
+            return
         if waiting is not None:
             withdraw(revision=waiting, user=None)
         if _has_been_published(article):
@@ -246,4 +250,5 @@ def load_library(
             }
         else:
             report.waiting = sorted(revision.slug for revision in waiting)
+    forget_public_pages()
     return report

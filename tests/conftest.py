@@ -2,7 +2,7 @@
 
 alice: a patient; charlie: another patient, who must never see alice's data; bob: a clinician
 alice shares with (from issue 4 on); dana: a clinician she does not share with; erin: a content
-editor; rita: a clinical reviewer, who approves what editors write (issue 19); anonymous: the
+editor; rhys: a clinical reviewer, who approves what editors write (issue 19); anonymous: the
 test client with nobody logged in.
 """
 
@@ -155,7 +155,7 @@ def erin(db) -> User:
 REVIEWER_ROLE = "Physiotherapist"
 
 
-def make_reviewer(username: str = "rita", *, first: str = "Rita", last: str = "Reviewer") -> User:
+def make_reviewer(username: str = "rhys", *, first: str = "Rhys", last: str = "Reviewer") -> User:
     """Make a clinical reviewer: staff, in the reviewers' group, with a name readers see."""
     user = make_user(username, groups=(CLINICAL_REVIEWERS,), is_staff=True)
     user.first_name, user.last_name = first, last
@@ -164,7 +164,7 @@ def make_reviewer(username: str = "rita", *, first: str = "Rita", last: str = "R
 
 
 @pytest.fixture
-def rita(db) -> User:
+def rhys(db) -> User:
     """A clinical reviewer, the second person who approves what editors write (issue 19)."""
     return make_reviewer()
 

@@ -43,7 +43,8 @@ from accounts.second_factor import give_totp
 from clinic import services as share_services
 from clinic.access import approve_clinician
 from clinic.models import AuditEvent, ClinicianNote, ClinicianProfile, Share
-from education.models import Article
+from education import services as education_services
+from education.models import Article, ArticleRevision
 from notifications.links import stop_token
 from notifications.models import Delivery
 from tests.conftest import client_for, make_article, make_user
@@ -383,6 +384,36 @@ ADMIN_SITE_RULES: dict[str, Rule] = {
     # Filled with an article: it leads to the article's public page.
     "admin:view_on_site": admin_page(goes_to("education:article_detail")),
     "admin:auth_user_password_change": admin_page(FORBIDDEN),
+    # The editorial pages (issue 19). Filled with the world's article and the revision erin
+    # proposed of it: she may open it again, withdraw it and see the history, but only a
+    # clinical reviewer may review it; a restore is refused while her revision waits.
+    "admin:education_article_propose": Rule(
+        matrix(
+            (ADMIN_LOGIN, ADMIN_LOGIN),
+            erin=(NOT_ALLOWED, goes_to("admin:education_articlerevision_change")),
+        )
+    ),
+    "admin:education_article_unpublish": Rule(
+        matrix(
+            (ADMIN_LOGIN, ADMIN_LOGIN),
+            erin=(NOT_ALLOWED, goes_to("admin:education_article_change")),
+        )
+    ),
+    "admin:education_articlerevision_review": Rule(
+        matrix((ADMIN_LOGIN, ADMIN_LOGIN), erin=(FORBIDDEN, FORBIDDEN))
+    ),
+    "admin:education_articlerevision_withdraw": Rule(
+        matrix(
+            (ADMIN_LOGIN, ADMIN_LOGIN),
+            erin=(NOT_ALLOWED, goes_to("admin:education_article_change")),
+        )
+    ),
+    "admin:education_articlerevision_restore": Rule(
+        matrix(
+            (ADMIN_LOGIN, ADMIN_LOGIN),
+            erin=(NOT_ALLOWED, goes_to("admin:education_article_history")),
+        )
+    ),
 }
 ADMIN_PREFIX = reverse("admin:index").lstrip("/")
 ADMIN_CATCH_ALL = f"{ADMIN_PREFIX}(?P<url>.*)$"
@@ -407,6 +438,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "education.article": AdminModel(True, lambda world: world.article),
     # The article is overdue for review, so this proxy's list holds it too.
     "education.articledueforreview": AdminModel(True, lambda world: world.article),
+    # erin's proposed change to the article (issue 19).
+    "education.articlerevision": AdminModel(
+        True, lambda world: ArticleRevision.objects.get(article=world.article)
+    ),
     "clinic.auditevent": AdminModel(False, lambda world: world.audit_event),
     "clinic.share": AdminModel(False, lambda world: world.share),
     "clinic.clinicianprofile": AdminModel(
@@ -453,6 +488,15 @@ def model_admin_rule(label: str, view: str) -> Rule:
     if label == "education.articledueforreview" and view in {"history", "simple_history"}:
         # The overdue list is a view of Article; its history lives on Article's own pages.
         return admin_page(goes_to(f"admin:education_article_{view}"))
+    if label == "education.articledueforreview" and view == "change":
+        # Its rows open on the article's own page, which has the editorial buttons.
+        return admin_page(goes_to("admin:education_article_change"))
+    if label == "education.articledueforreview" and view == "add":
+        # New articles are added from the article list; this one only lists overdue ones.
+        return admin_page(FORBIDDEN)
+    if label == "education.articlerevision" and view in {"add", "delete"}:
+        # A revision starts from its article's page and is never deleted (the history is kept).
+        return admin_page(FORBIDDEN)
     return admin_page(OK if ADMIN_MODELS[label].editor_may_manage else FORBIDDEN)
 
 
@@ -527,6 +571,7 @@ def build_world() -> World:
         slug="stretching-after-a-cramp",
         next_review_due=timezone.localdate() - datetime.timedelta(days=1),
     )
+    education_services.propose(article=article, author=erin)
     users = {
         "alice": alice,
         "charlie": charlie,
@@ -617,6 +662,14 @@ ADMIN_FILLERS: dict[str, Filler] = {
         "object_id": world.article.pk,
     },
     ADMIN_CATCH_ALL: lambda world: f"/{ADMIN_PREFIX}no-such-page/",
+    "admin:education_article_propose": lambda world: {"object_id": world.article.pk},
+    "admin:education_article_unpublish": lambda world: {"object_id": world.article.pk},
+    **{
+        f"admin:education_articlerevision_{view}": lambda world: {
+            "object_id": ArticleRevision.objects.get(article=world.article).pk
+        }
+        for view in ("review", "withdraw", "restore")
+    },
 }
 
 

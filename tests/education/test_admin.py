@@ -6,7 +6,7 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import CLINICIANS, CONTENT_EDITORS
+from accounts.roles import CLINICAL_REVIEWERS, CLINICIANS, CONTENT_EDITORS
 from education.models import Article
 from tests.conftest import client_for, make_article, make_user
 
@@ -20,11 +20,24 @@ def test_content_editors_group_has_exactly_the_education_permissions() -> None:
             "add_historicalarticle",
             "change_historicalarticle",
             "delete_historicalarticle",
+            "delete_articlerevision",
+            "approve_articlerevision",
         ]
     )
 
     assert set(editors.permissions.all()) == set(education)
     assert not editors.permissions.exclude(content_type__app_label="education").exists()
+
+
+def test_clinical_reviewers_hold_the_editors_permissions_and_may_approve() -> None:
+    editors = Group.objects.get(name=CONTENT_EDITORS)
+    reviewers = Group.objects.get(name=CLINICAL_REVIEWERS)
+
+    extra = set(reviewers.permissions.all()) - set(editors.permissions.all())
+
+    assert [permission.codename for permission in extra] == ["approve_articlerevision"]
+    assert set(editors.permissions.all()) <= set(reviewers.permissions.all())
+    assert not reviewers.permissions.filter(codename="delete_articlerevision").exists()
 
 
 def test_role_groups_come_back_after_every_migrate_even_on_an_emptied_database() -> None:
@@ -36,6 +49,11 @@ def test_role_groups_come_back_after_every_migrate_even_on_an_emptied_database()
 
     editors = Group.objects.get(name=CONTENT_EDITORS)
     assert Group.objects.filter(name=CLINICIANS).exists()
+    assert (
+        Group.objects.get(name=CLINICAL_REVIEWERS)
+        .permissions.filter(codename="approve_articlerevision")
+        .exists()
+    )
     assert editors.permissions.filter(codename="change_article").exists()
     assert editors.permissions.filter(codename="view_historicalarticle").exists()
     assert not editors.permissions.filter(codename="change_historicalarticle").exists()
@@ -68,63 +86,31 @@ def test_patient_is_sent_to_the_admin_login(alice) -> None:
     assert reverse("admin:login") in response["Location"]
 
 
-def _form_data(article: Article, **changes: str) -> dict[str, str]:
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "category": article.category,
-        "summary": article.summary,
-        "body": article.body,
-        "status": article.status,
-        "published_at_0": "",
-        "published_at_1": "",
-        "reviewed_by": article.reviewed_by,
-        "last_reviewed": article.last_reviewed.isoformat(),
-        "next_review_due": article.next_review_due.isoformat(),
-        "starting_position": "",
-        "hold": "",
-        "repetitions": "",
-        "cautions": "",
-        "steps-TOTAL_FORMS": "0",
-        "steps-INITIAL_FORMS": "0",
-        "sources-TOTAL_FORMS": "0",
-        "sources-INITIAL_FORMS": "0",
-    }
-    data.update(changes)
-    return data
-
-
-def test_editor_publishes_a_draft_and_history_records_who(erin, anonymous) -> None:
+def test_editing_a_draft_in_place_records_who_changed_it(erin, anonymous) -> None:
     draft = make_article(slug="new", status=Article.Status.DRAFT, title="New article")
-    draft.sources.all().delete()
     url = reverse("admin:education_article_change", args=[draft.pk])
 
-    response = client_for(erin).post(url, _form_data(draft, status="published"))
-
-    assert response.status_code == 302, (
-        response.context["adminform"].form.errors,
-        [f.formset.errors for f in response.context["inline_admin_formsets"]],
-    )
-    draft.refresh_from_db()
-    assert draft.status == Article.Status.PUBLISHED
-    assert draft.published_at is not None
-    assert draft.history.first().history_user == erin
-    assert anonymous.get(draft.get_absolute_url()).status_code == 200
-
-
-def test_admin_shows_a_clear_error_for_review_dates_in_the_wrong_order(erin) -> None:
-    article = make_article(slug="a")
-    article.sources.all().delete()
-    url = reverse("admin:education_article_change", args=[article.pk])
-
     response = client_for(erin).post(
-        url, _form_data(article, next_review_due="2000-01-01", title="Changed title")
+        url,
+        {
+            "title": "New article, retitled",
+            "slug": "new",
+            "category": draft.category,
+            "summary": draft.summary,
+            "body": draft.body,
+            "steps-TOTAL_FORMS": "0",
+            "steps-INITIAL_FORMS": "0",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
     )
 
-    assert response.status_code == 200
-    assert "The next review must not be before the last one." in response.content.decode()
-    article.refresh_from_db()
-    assert article.title != "Changed title"
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    draft.refresh_from_db()
+    assert draft.title == "New article, retitled"
+    assert draft.status == Article.Status.DRAFT  # editing never publishes
+    assert draft.history.first().history_user == erin
+    assert anonymous.get(draft.get_absolute_url()).status_code == 404
 
 
 def test_overdue_view_lists_only_overdue_articles(erin) -> None:
@@ -158,7 +144,8 @@ def test_review_filter_on_the_article_list(erin) -> None:
     assert "Stale one" in page and "Fresh one" not in page
 
 
-def test_history_page_shows_changes(erin) -> None:
+def test_history_page_of_an_article_without_revisions(erin) -> None:
     article = make_article(slug="a")
     response = client_for(erin).get(reverse("admin:education_article_history", args=[article.pk]))
     assert response.status_code == 200
+    assert "No revision yet" in response.content.decode()

@@ -1,7 +1,7 @@
 """Approval before publishing, as an editor and a clinical reviewer use it: through the admin.
 
-erin writes (content editor); rita approves (clinical reviewer, a named person with a role);
-a second reviewer, ravi, stands in where rita wrote something herself.
+erin writes (content editor); rhys approves (clinical reviewer, a named person with a role);
+a second reviewer, ravi, stands in where rhys wrote something herself.
 """
 
 import datetime
@@ -90,7 +90,7 @@ def page_text(client, article: Article) -> str:
 # --- An edit to a published article is a pending revision ----------------------------------
 
 
-def test_an_edit_to_a_published_article_waits_for_a_reviewer(erin, rita, anonymous) -> None:
+def test_an_edit_to_a_published_article_waits_for_a_reviewer(erin, rhys, anonymous) -> None:
     article = make_article(slug="heat", body="Use a warm towel.")
     editor = client_for(erin)
 
@@ -103,23 +103,23 @@ def test_an_edit_to_a_published_article_waits_for_a_reviewer(erin, rita, anonymo
     assert "heat pack" not in page_text(anonymous, article)
     assert "Use a warm towel." in page_text(anonymous, article)
 
-    response = review(client_for(rita), revision)
+    response = review(client_for(rhys), revision)
 
     assert response.status_code == 302
     assert "heat pack" in page_text(anonymous, article)
     article.refresh_from_db()
-    assert (article.reviewed_by, article.reviewer_role) == ("Rita Reviewer", "Physiotherapist")
-    assert article.approved_by == rita
+    assert (article.reviewed_by, article.reviewer_role) == ("Rhys Reviewer", "Physiotherapist")
+    assert article.approved_by == rhys
     assert article.last_reviewed == TODAY()
     assert article.next_review_due == TODAY() + datetime.timedelta(days=365)
     revision.refresh_from_db()
     assert (revision.state, revision.decided_by, revision.reviewer_name) == (
         "approved",
-        rita,
-        "Rita Reviewer",
+        rhys,
+        "Rhys Reviewer",
     )
     page = page_text(anonymous, article)
-    assert "Rita Reviewer" in page and "Physiotherapist" in page
+    assert "Rhys Reviewer" in page and "Physiotherapist" in page
 
 
 def test_the_published_articles_own_page_does_not_change_its_words(erin, anonymous) -> None:
@@ -147,21 +147,21 @@ def test_the_published_articles_own_page_does_not_change_its_words(erin, anonymo
     assert "Changed body" not in page_text(anonymous, article)
 
 
-def test_a_second_proposal_opens_the_waiting_revision(erin, rita) -> None:
+def test_a_second_proposal_opens_the_waiting_revision(erin, rhys) -> None:
     article = make_article(slug="heat")
     first = propose(client_for(erin), article)
 
-    second = propose(client_for(rita), article)
+    second = propose(client_for(rhys), article)
 
     assert first == second
-    assert set(second.contributors.all()) == {erin, rita}
+    assert set(second.contributors.all()) == {erin, rhys}
 
 
-def test_the_author_cannot_approve_their_own_revision(rita, anonymous) -> None:
+def test_the_author_cannot_approve_their_own_revision(rhys, anonymous) -> None:
     article = make_article(slug="heat", body="Old words.")
-    reviewer = client_for(rita)
+    reviewer = client_for(rhys)
     revision = propose(reviewer, article)
-    edit(reviewer, revision, body="Rita's new words.")
+    edit(reviewer, revision, body="Rhys's new words.")
 
     page = reviewer.get(reverse("admin:education_articlerevision_review", args=[revision.pk]))
     response = review(reviewer, revision)
@@ -175,12 +175,12 @@ def test_the_author_cannot_approve_their_own_revision(rita, anonymous) -> None:
     assert "Old words." in page_text(anonymous, article)
 
 
-def test_a_reviewer_who_changed_someone_elses_revision_cannot_approve_it(erin, rita) -> None:
+def test_a_reviewer_who_changed_someone_elses_revision_cannot_approve_it(erin, rhys) -> None:
     article = make_article(slug="heat")
     revision = propose(client_for(erin), article)
-    edit(client_for(rita), revision, body="Rita fixed a typo.")
+    edit(client_for(rhys), revision, body="Rhys fixed a typo.")
 
-    response = review(client_for(rita), revision)
+    response = review(client_for(rhys), revision)
 
     assert "a second person must approve it" in response.content.decode()
     revision.refresh_from_db()
@@ -222,7 +222,7 @@ def test_a_reviewer_without_a_name_is_refused(erin) -> None:
 
 
 def test_approval_is_refused_without_a_source_and_says_so_next_to_sources(
-    erin, rita, anonymous
+    erin, rhys, anonymous
 ) -> None:
     article = make_article(slug="heat", body="Old words.")
     editor = client_for(erin)
@@ -232,7 +232,7 @@ def test_approval_is_refused_without_a_source_and_says_so_next_to_sources(
     editor.post(reverse("admin:education_articlerevision_change", args=[revision.pk]), data)
     assert revision.sources.count() == 0
 
-    response = review(client_for(rita), revision)
+    response = review(client_for(rhys), revision)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -243,7 +243,7 @@ def test_approval_is_refused_without_a_source_and_says_so_next_to_sources(
     assert article.body == "Old words." and article.last_reviewed != TODAY()
 
 
-def test_approval_is_refused_for_a_link_to_an_unpublished_article(erin, rita) -> None:
+def test_approval_is_refused_for_a_link_to_an_unpublished_article(erin, rhys) -> None:
     make_article(slug="secret-draft", status=Article.Status.DRAFT)
     revision = propose(client_for(erin), make_article(slug="heat"))
     edit(
@@ -252,7 +252,7 @@ def test_approval_is_refused_for_a_link_to_an_unpublished_article(erin, rita) ->
         body="See [the draft](/articles/secret-draft/) and [nowhere](/no-such-page/).",
     )
 
-    page = review(client_for(rita), revision).content.decode()
+    page = review(client_for(rhys), revision).content.decode()
 
     assert "“/articles/secret-draft/” links to the article “secret-draft”" in page
     assert "“/no-such-page/” is not a page of this portal" in page
@@ -260,7 +260,7 @@ def test_approval_is_refused_for_a_link_to_an_unpublished_article(erin, rita) ->
     assert revision.state == "pending"
 
 
-def test_links_to_published_articles_and_other_sites_are_fine(erin, rita) -> None:
+def test_links_to_published_articles_and_other_sites_are_fine(erin, rhys) -> None:
     make_article(slug="heat-and-cold-safely")
     revision = propose(client_for(erin), make_article(slug="heat"))
     edit(
@@ -270,7 +270,7 @@ def test_links_to_published_articles_and_other_sites_are_fine(erin, rita) -> Non
         "[the NHS](https://www.nhs.uk/conditions/back-pain/).",
     )
 
-    assert review(client_for(rita), revision).status_code == 302
+    assert review(client_for(rhys), revision).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -284,11 +284,11 @@ def test_links_to_published_articles_and_other_sites_are_fine(erin, rita) -> Non
     ],
 )
 def test_the_approval_form_refuses_a_missing_role_or_a_bad_review_date(
-    erin, rita, data, message
+    erin, rhys, data, message
 ) -> None:
     revision = propose(client_for(erin), make_article(slug="heat"))
 
-    response = review(client_for(rita), revision, **data)
+    response = review(client_for(rhys), revision, **data)
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -324,7 +324,7 @@ def test_a_draft_may_be_incomplete(erin) -> None:
     assert "Add at least one source" in text and "Write the body" in text
 
 
-def test_a_draft_sent_for_review_goes_live_when_approved(erin, rita, anonymous) -> None:
+def test_a_draft_sent_for_review_goes_live_when_approved(erin, rhys, anonymous) -> None:
     draft = make_article(slug="new-one", status=Article.Status.DRAFT, body="Fresh words.")
     Article.objects.filter(pk=draft.pk).update(
         reviewed_by="", last_reviewed=None, next_review_due=None
@@ -332,7 +332,7 @@ def test_a_draft_sent_for_review_goes_live_when_approved(erin, rita, anonymous) 
     revision = propose(client_for(erin), draft)
     assert anonymous.get(draft.get_absolute_url()).status_code == 404
 
-    review(client_for(rita), revision)
+    review(client_for(rhys), revision)
 
     draft.refresh_from_db()
     assert draft.status == "published" and draft.published_at is not None
@@ -363,11 +363,11 @@ def test_a_draft_with_a_revision_waiting_is_locked_until_it_is_decided(erin) -> 
 # --- Decisions: once only, sent back, withdrawn ----------------------------------------------
 
 
-def test_a_second_approval_of_the_same_revision_changes_nothing(erin, rita) -> None:
+def test_a_second_approval_of_the_same_revision_changes_nothing(erin, rhys) -> None:
     article = make_article(slug="heat")
     revision = propose(client_for(erin), article)
     edit(client_for(erin), revision, body="Approved once.")
-    review(client_for(rita), revision)
+    review(client_for(rhys), revision)
     article.refresh_from_db()
     approved_at = article.updated_at
 
@@ -376,17 +376,17 @@ def test_a_second_approval_of_the_same_revision_changes_nothing(erin, rita) -> N
     assert again.status_code == 200
     assert "no longer waiting for review" in again.content.decode()
     article.refresh_from_db()
-    assert article.updated_at == approved_at and article.reviewed_by == "Rita Reviewer"
+    assert article.updated_at == approved_at and article.reviewed_by == "Rhys Reviewer"
 
 
-def test_sending_back_needs_a_reason_and_leaves_the_article_alone(erin, rita, anonymous) -> None:
+def test_sending_back_needs_a_reason_and_leaves_the_article_alone(erin, rhys, anonymous) -> None:
     article = make_article(slug="heat", body="Old words.")
     revision = propose(client_for(erin), article)
     edit(client_for(erin), revision, body="Doubtful words.")
     url = reverse("admin:education_articlerevision_review", args=[revision.pk])
 
-    empty = client_for(rita).post(url, {"send_back": "1", "decision_note": ""})
-    sent = client_for(rita).post(url, {"send_back": "1", "decision_note": "Cite NICE."})
+    empty = client_for(rhys).post(url, {"send_back": "1", "decision_note": ""})
+    sent = client_for(rhys).post(url, {"send_back": "1", "decision_note": "Cite NICE."})
 
     assert "Say what needs to change." in empty.content.decode()
     assert sent.status_code == 302
@@ -407,10 +407,10 @@ def test_withdrawing_a_revision(erin) -> None:
     assert revision.state == "withdrawn"
 
 
-def test_a_decided_revision_is_read_only(erin, rita) -> None:
+def test_a_decided_revision_is_read_only(erin, rhys) -> None:
     article = make_article(slug="heat")
     revision = propose(client_for(erin), article)
-    review(client_for(rita), revision)
+    review(client_for(rhys), revision)
 
     client_for(erin).post(
         reverse("admin:education_articlerevision_change", args=[revision.pk]),
@@ -432,25 +432,25 @@ def _action(client, action: str, articles: list[Article]):
     )
 
 
-def _approve_once(rita) -> None:
-    """Give rita a role on record, as a first approval from the review page does."""
+def _approve_once(rhys) -> None:
+    """Give rhys a role on record, as a first approval from the review page does."""
     revision = propose(
         client_for(make_reviewer("ed2", first="Ed", last="Two")), make_article(slug="first")
     )
-    assert review(client_for(rita), revision).status_code == 302
+    assert review(client_for(rhys), revision).status_code == 302
 
 
 def test_bulk_approval_publishes_what_meets_the_rules_and_names_what_does_not(
-    erin, rita, anonymous
+    erin, rhys, anonymous
 ) -> None:
-    _approve_once(rita)
+    _approve_once(rhys)
     good = make_article(slug="good", status=Article.Status.DRAFT, title="Good one")
     bare = make_article(slug="bare", status=Article.Status.DRAFT, title="Bare one")
     bare.sources.all().delete()
     propose(client_for(erin), good)
     propose(client_for(erin), bare)
 
-    response = _action(client_for(rita), "approve_waiting", [good, bare])
+    response = _action(client_for(rhys), "approve_waiting", [good, bare])
 
     page = response.content.decode()
     assert "1 article approved and published" in page
@@ -459,8 +459,8 @@ def test_bulk_approval_publishes_what_meets_the_rules_and_names_what_does_not(
     assert anonymous.get(bare.get_absolute_url()).status_code == 404
 
 
-def test_bulk_approval_publishes_articles_that_link_to_each_other_together(erin, rita) -> None:
-    _approve_once(rita)
+def test_bulk_approval_publishes_articles_that_link_to_each_other_together(erin, rhys) -> None:
+    _approve_once(rhys)
     first = make_article(slug="one", status=Article.Status.DRAFT, body="See [two](/articles/two/).")
     second = make_article(
         slug="two", status=Article.Status.DRAFT, body="See [one](/articles/one/)."
@@ -468,17 +468,17 @@ def test_bulk_approval_publishes_articles_that_link_to_each_other_together(erin,
     propose(client_for(erin), first)
     propose(client_for(erin), second)
 
-    _action(client_for(rita), "approve_waiting", [first, second])
+    _action(client_for(rhys), "approve_waiting", [first, second])
 
     assert set(Article.objects.published().values_list("slug", flat=True)) >= {"one", "two"}
 
 
-def test_bulk_approval_never_approves_the_reviewers_own_revision(rita) -> None:
-    _approve_once(rita)
+def test_bulk_approval_never_approves_the_reviewers_own_revision(rhys) -> None:
+    _approve_once(rhys)
     article = make_article(slug="own", status=Article.Status.DRAFT)
-    propose(client_for(rita), article)
+    propose(client_for(rhys), article)
 
-    page = _action(client_for(rita), "approve_waiting", [article]).content.decode()
+    page = _action(client_for(rhys), "approve_waiting", [article]).content.decode()
 
     assert "a second person must approve it" in page
     article.refresh_from_db()
@@ -532,28 +532,28 @@ def test_a_protected_page_cannot_be_unpublished(erin, anonymous) -> None:
     assert anonymous.get(help_page.get_absolute_url()).status_code == 200
 
 
-def test_a_protected_page_cannot_move_to_another_address(erin, rita, anonymous) -> None:
+def test_a_protected_page_cannot_move_to_another_address(erin, rhys, anonymous) -> None:
     help_page = make_article(slug="when-to-get-help", title="When to get help")
     revision = propose(client_for(erin), help_page)
     edit(client_for(erin), revision, slug="help-now", title="Get help now")
 
-    page = review(client_for(rita), revision).content.decode()
+    page = review(client_for(rhys), revision).content.decode()
 
     assert "its address cannot change" in page
     assert anonymous.get("/articles/when-to-get-help/").status_code == 200
 
 
-def test_a_protected_page_may_get_a_new_title(erin, rita, anonymous) -> None:
+def test_a_protected_page_may_get_a_new_title(erin, rhys, anonymous) -> None:
     help_page = make_article(slug="when-to-get-help", title="When to get help")
     revision = propose(client_for(erin), help_page)
     edit(client_for(erin), revision, title="When to get medical help")
 
-    assert review(client_for(rita), revision).status_code == 302
+    assert review(client_for(rhys), revision).status_code == 302
     assert "When to get medical help" in page_text(anonymous, help_page)
 
 
 def test_an_article_other_pages_link_to_cannot_be_unpublished_or_moved(
-    erin, rita, anonymous
+    erin, rhys, anonymous
 ) -> None:
     target = make_article(slug="massage", title="Massage")
     make_article(slug="self-help", title="Self help", body="Try [massage](/articles/massage/).")
@@ -563,7 +563,7 @@ def test_an_article_other_pages_link_to_cannot_be_unpublished_or_moved(
     )
     revision = propose(client_for(erin), target)
     edit(client_for(erin), revision, slug="gentle-massage")
-    moved = review(client_for(rita), revision).content.decode()
+    moved = review(client_for(rhys), revision).content.decode()
 
     assert "These published articles link to “Massage”: “Self help”" in refused.content.decode()
     assert "These published articles link to “massage”: “Self help”" in moved
@@ -586,13 +586,13 @@ def test_an_article_nothing_links_to_can_be_unpublished_then_deleted(erin, anony
 # --- History: each revision with a readable difference; restore ------------------------------
 
 
-def test_history_shows_every_revision_with_its_whole_difference(erin, rita) -> None:
+def test_history_shows_every_revision_with_its_whole_difference(erin, rhys) -> None:
     long_tail = " ".join(f"word{number}" for number in range(2000))
     article = make_article(slug="heat", body=f"Use a warm towel. {long_tail}")
     for new_body in (f"Use a heat pack. {long_tail}", f"Use a heat pack, wrapped. {long_tail}"):
         revision = propose(client_for(erin), article)
         edit(client_for(erin), revision, body=new_body)
-        review(client_for(rita), revision)
+        review(client_for(rhys), revision)
 
     page = client_for(erin).get(reverse("admin:education_article_history", args=[article.pk]))
 
@@ -601,17 +601,17 @@ def test_history_shows_every_revision_with_its_whole_difference(erin, rita) -> N
     assert "Use a <del>warm towel</del><ins>heat pack</ins>. word0" in text
     assert "Use a heat pack<ins>, wrapped</ins>. word0" in text
     assert "word1999" in text  # nothing cut
-    assert "Approved by Rita Reviewer (Physiotherapist)" in text
+    assert "Approved by Rhys Reviewer (Physiotherapist)" in text
 
 
-def test_restoring_an_old_revision_proposes_it_again(erin, rita, anonymous) -> None:
+def test_restoring_an_old_revision_proposes_it_again(erin, rhys, anonymous) -> None:
     article = make_article(slug="heat", body="Version A.")
     first = propose(client_for(erin), article)
     edit(client_for(erin), first, body="Version B.")
-    review(client_for(rita), first)
+    review(client_for(rhys), first)
     second = propose(client_for(erin), article)
     edit(client_for(erin), second, body="Version C.")
-    review(client_for(rita), second)
+    review(client_for(rhys), second)
 
     response = client_for(erin).post(
         reverse("admin:education_articlerevision_restore", args=[first.pk])
@@ -621,14 +621,14 @@ def test_restoring_an_old_revision_proposes_it_again(erin, rita, anonymous) -> N
     assert response["Location"] == restored.get_absolute_url()
     assert (restored.number, restored.body, restored.restored_from) == (3, "Version B.", first)
     assert "Version C." in page_text(anonymous, article)  # live only after approval
-    assert review(client_for(rita), restored).status_code == 302
+    assert review(client_for(rhys), restored).status_code == 302
     assert "Version B." in page_text(anonymous, article)
 
 
-def test_restoring_is_refused_while_another_revision_waits(erin, rita) -> None:
+def test_restoring_is_refused_while_another_revision_waits(erin, rhys) -> None:
     article = make_article(slug="heat")
     first = propose(client_for(erin), article)
-    review(client_for(rita), first)
+    review(client_for(rhys), first)
     propose(client_for(erin), article)
 
     response = client_for(erin).post(

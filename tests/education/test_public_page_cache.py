@@ -76,12 +76,12 @@ def test_an_editors_change_in_the_admin_shows_at_once(anonymous) -> None:
     assert anonymous.get(article.get_absolute_url()).status_code == 404
 
 
-def test_loading_the_library_forgets_the_cached_pages(anonymous, rita) -> None:
+def test_loading_the_library_forgets_the_cached_pages(anonymous, rhys) -> None:
     article = make_article(slug="heat", title="Old title")
     anonymous.get(article.get_absolute_url())
     Article.objects.filter(pk=article.pk).update(title="New title")
     assert "Old title" in anonymous.get(article.get_absolute_url()).content.decode()
-    call_command("load_articles", approve_as="rita", role="Physiotherapist", verbosity=0)
+    call_command("load_articles", approve_as="rhys", role="Physiotherapist", verbosity=0)
     assert "New title" in anonymous.get(article.get_absolute_url()).content.decode()
 
 

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from education.library import CONTENT_DIR, LibraryError, load_library
-from education.pages import forget_public_pages
 from education.services import APPROVE_PERMISSION, last_role, reviewer_name
 
 
@@ -44,7 +43,6 @@ class Command(BaseCommand):
             report = load_library(Path(directory), approve_as=reviewer, reviewer_role=role)
         except LibraryError as error:
             raise CommandError(str(error)) from error
-        forget_public_pages()
         self.stdout.write(
             f"Articles: {len(report.created)} created, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged, {len(report.kept_edits)} kept as edited by staff, "
