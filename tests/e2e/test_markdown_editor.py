@@ -4,11 +4,12 @@ site's own preview and the draft's reading age follow what they type (issue 19).
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from accounts.roles import CONTENT_EDITORS
 from education.models import Article, Category
 from tests.conftest import PASSWORD, make_article, make_user
+from tests.e2e.conftest import AXE_SOURCE, AXE_TAGS
 
 # Each journey commits for real, since the live server reads it from its own thread.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,6 +28,19 @@ HARD = (
     "consideration of contraindications, particularly gastrointestinal, cardiovascular and "
     "renal vulnerabilities, which require comprehensive evaluation.\n"
 )
+
+
+def _axe_on_the_editor(page: Page) -> list[str]:
+    """Audit the editor alone (the admin around it is Django's own) against WCAG 2.1 A/AA."""
+    page.evaluate(AXE_SOURCE.read_text())
+    return page.evaluate(
+        """async (tags) => {
+            const r = await axe.run('.markdown-editor', {runOnly: {type: 'tag', values: tags}});
+            return r.violations.map(v => `${v.id}: ${v.help} at ` +
+                v.nodes.map(n => n.target.join(' ')).join(', '));
+        }""",
+        AXE_TAGS,
+    )
 
 
 def _open_article_as_editor(web, article: Article) -> None:
@@ -77,6 +91,7 @@ def test_the_preview_and_reading_age_follow_what_the_editor_types(web):
     hardest = page.locator(".markdown-editor-hardest")
     expect(hardest).to_be_visible()
     expect(hardest.get_by_role("listitem").first).to_contain_text("Pharmacological management")
+    assert _axe_on_the_editor(page) == []
 
     # The toolbar writes Markdown into the box, and the preview follows.
     body.press("Control+End")
