@@ -3,6 +3,7 @@ linked from every page."""
 
 import hashlib
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts import consent
+from education.readability import READING_AGE_TARGET, reading_report
 from notifications.services import KEEP
 from tests.conftest import client_for, make_article
 
@@ -190,3 +192,46 @@ def test_every_word_on_these_pages_goes_through_translation(name) -> None:
     text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", "", text, flags=re.S)
     text = re.sub(r"<[^>]+>", "", text)
     assert re.findall(r"[A-Za-z]{2,}", text) == []
+
+
+class _Blocks(HTMLParser):
+    """The text of each paragraph, heading and list item of a page's main part."""
+
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "label", "div"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = [""]
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.BLOCKS:
+            self.blocks.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS:
+            self.blocks.append("")
+
+    def handle_data(self, data: str) -> None:
+        self.blocks[-1] += data
+
+
+def main_text(page: str) -> str:
+    parser = _Blocks()
+    parser.feed(page[page.index("<main") : page.index("</main>")])
+    return "\n\n".join(" ".join(block.split()) for block in parser.blocks if block.strip())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["privacy", "terms", "accounts:consent"])
+def test_the_texts_read_at_the_librarys_reading_age(alice, monkeypatch, url) -> None:
+    monkeypatch.setattr(
+        consent,
+        "PRIVACY_NOTICE",
+        consent.Document(version=99, published=consent.PRIVACY_NOTICE.published, changes=()),
+    )
+    page = client_for(alice).get(reverse(url)).content.decode()
+
+    report = reading_report(main_text(page))
+
+    low, high = READING_AGE_TARGET
+    assert report.age is not None and low <= report.age <= high, (report.age, report.hardest)
