@@ -146,3 +146,24 @@ def test_the_article_form_fits_a_1280_screen(web):
     assert title_box["width"] > 3 * year_box["width"]
     # The whole title fits its box.
     assert title.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+
+
+def test_without_javascript_the_body_is_a_tall_full_width_box_that_saves(open_browser):
+    web = open_browser(java_script_enabled=False)
+    make_user("erin", groups=(CONTENT_EDITORS,), is_staff=True)
+    article = make_article(slug="plain", title="Plain", status=Article.Status.DRAFT)
+    page = web.page
+    _open_article_as_editor(web, article)
+
+    body = page.get_by_label("Body")
+    box = body.bounding_box()
+    assert box is not None and box["height"] >= 0.55 * 800 and box["width"] >= 600
+    expect(page.get_by_role("toolbar")).to_have_count(0)
+    body.fill("## Written without scripts\n\nIt saves all the same.")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_text(re.compile("changed successfully"))).to_be_visible()
+    article.refresh_from_db()
+    # Browsers send a textarea's lines ended with CR LF.
+    assert (
+        article.body.replace("\r\n", "\n") == "## Written without scripts\n\nIt saves all the same."
+    )
