@@ -11,6 +11,7 @@ import re
 import uuid
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import IntegrityError, connection, transaction
@@ -543,3 +544,31 @@ def test_the_first_page_after_signing_in_costs_no_query_for_the_check(alice, set
     ]
 
     assert checked == first_page_queries()
+
+
+# The admin ---------------------------------------------------------------------------------------
+
+
+def test_staff_who_may_see_health_data_read_the_record_and_nobody_edits_it(alice, erin) -> None:
+    keeper = make_user("keeper", is_staff=True)
+    keeper.user_permissions.add(
+        Permission.objects.get(codename="view_health_data"),
+        Permission.objects.get(codename="view_consent"),
+    )
+    client = client_for(keeper)
+    row = alice.consents.get(kind=Consent.Kind.HEALTH_DATA)
+
+    listing = client.get(reverse("admin:accounts_consent_changelist"))
+    assert listing.status_code == 200
+    assert "alice" in listing.content.decode()
+    assert client.get(reverse("admin:accounts_consent_change", args=[row.pk])).status_code == 200
+    assert client.get(reverse("admin:accounts_consent_add")).status_code == 403
+    assert client.get(reverse("admin:accounts_consent_delete", args=[row.pk])).status_code == 403
+    edited = client.post(
+        reverse("admin:accounts_consent_change", args=[row.pk]), {"version": 9, "kind": "terms"}
+    )
+    assert edited.status_code == 403
+    row.refresh_from_db()
+    assert (row.kind, row.version) == (Consent.Kind.HEALTH_DATA, consent.PRIVACY_NOTICE.version)
+    # The editor, staff without the permission, never sees it.
+    assert client_for(erin).get(reverse("admin:accounts_consent_changelist")).status_code == 403
