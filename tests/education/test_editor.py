@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from education.views import DRAFT_PREVIEW_MAX_CHARS
 from education.widgets import EDITOR_ROWS, MarkdownEditor
+from education.widgets import PREVIEW_MAX_CHARS as DRAFT_PREVIEW_MAX_CHARS
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
