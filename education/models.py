@@ -294,8 +294,13 @@ class ArticleRevision(ArticleText):
         SENT_BACK = "sent_back", _("Sent back")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    # Indexed by the (article, number) constraint, which starts with it.
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("article")
+        Article,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=_("article"),
+        db_index=False,
     )
     number = models.PositiveIntegerField(_("revision"))
     slug = models.SlugField(_("slug"), max_length=200)
