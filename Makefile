@@ -57,13 +57,15 @@ redis:
 	@mkdir -p .run
 	$(DEV_ENV) $(BIN)/python manage.py make_vapid_keys > $@.new && mv $@.new $@
 
-## make run: install, migrate a SQLite database, load the articles and demo accounts, then serve
+## make run: install, migrate a SQLite database, make the demo accounts and load the articles in
+## the demo reviewer's name, then serve
 ## with Redis, the worker and the scheduler beside the web server (Procfile.dev, honcho). Ctrl+C,
 ## or any one of them stopping, stops them all.
 run: install redis .run/dev.env
 	$(SETUP_ENV) $(BIN)/python manage.py migrate --noinput
-	$(SETUP_ENV) $(BIN)/python manage.py load_articles
 	$(SETUP_ENV) $(BIN)/python manage.py create_demo_accounts
+	$(SETUP_ENV) $(BIN)/python manage.py load_articles --approve-as reviewer \
+		--role "Physiotherapist (demo account, not a real review)"
 	$(DEV_ENV) npm run --silent build:sw
 	@echo "Serving http://127.0.0.1:8000 with Redis (port $(DEV_REDIS_PORT)), the worker and the scheduler (Ctrl+C stops all)"
 	$(DEV_ENV) DEV_REDIS_PORT=$(DEV_REDIS_PORT) PATH="$(abspath $(BIN)):$$PATH" \

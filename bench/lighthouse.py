@@ -155,12 +155,12 @@ def prepare_database() -> str:
     from education.models import Article
 
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("load_articles", verbosity=0)
+    call_command("load_bench_library", verbosity=0)
     create_patient()
     # The longest published article: the heaviest article page.
     articles = list(Article.objects.published().only("slug", "body"))
     if not articles:
-        raise SystemExit("load_articles loaded no published article")
+        raise SystemExit("load_bench_library published no article")
     return max(articles, key=lambda article: (len(article.body), article.slug)).slug
 
 

@@ -53,7 +53,7 @@ def main() -> None:
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     for command in (
         ["migrate", "--noinput", "-v0"],
-        ["load_articles"],
+        ["load_bench_library"],
         ["generate_demo_data", "--replace", *sys.argv[1:]],
     ):
         subprocess.run([*manage, *command], env=env, check=True, cwd=BASE_DIR)

@@ -312,7 +312,9 @@ def scenarios() -> list[Scenario]:
         or Article.objects.published().order_by("slug").first()
     )
     if article is None:
-        raise SystemExit("No published article: run `manage.py load_articles` on the database.")
+        raise SystemExit(
+            "No published article: run `manage.py load_bench_library` on the database."
+        )
     heavy = User.objects.get(username="demo-heavy")
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts an unmasked secret as is
     writer_cookie = session_cookie(WRITER) + f"; csrftoken={csrf}"

@@ -41,6 +41,7 @@ from education.models import (
     Source,
 )
 from education.pages import forget_public_pages
+from education.widgets import MarkdownEditor
 
 REVIEW_SOON_DAYS = 30
 CONTENT_FIELDS = (
@@ -103,15 +104,6 @@ class WaitingFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _markdown_widget() -> forms.Widget:
-    # The editor with a preview and the reading age (education.widgets), where it exists.
-    try:
-        from education.widgets import MarkdownEditor
-    except ImportError:  # pragma: no cover - only while the widget is being written
-        return forms.Textarea(attrs={"rows": 25, "cols": 100})
-    return MarkdownEditor()
-
-
 class ContentForm(forms.ModelForm):
     """The words an editor writes, on an article draft or a revision."""
 
@@ -121,7 +113,7 @@ class ContentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "body" in self.fields:
-            self.fields["body"].widget = _markdown_widget()
+            self.fields["body"].widget = MarkdownEditor()
         for name in ("summary", "starting_position", "cautions"):
             if name in self.fields:
                 self.fields[name].widget = WIDE_TEXT
@@ -290,7 +282,6 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
     list_filter = ("category", "status", WaitingFilter, ReviewFilter, "featured")
     search_fields = ("title", "summary", "body")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("related",)
     date_hierarchy = "published_at"
     inlines = (ArticleStepInline, ArticleSourceInline)
     actions = ("approve_waiting", "unpublish_selected", "delete_selected")
@@ -599,7 +590,7 @@ class ApprovalForm(forms.Form):
     )
     next_review_due = forms.DateField(
         label=_("Next review due"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Choose the date of the next review."),
             "invalid": _("Enter a date like 2027-12-05."),
@@ -627,12 +618,12 @@ class ArticleRevisionAdmin(ForgetsPublicPages, admin.ModelAdmin):
     form = RevisionForm
     change_form_template = "admin/education/articlerevision/change_form.html"
     review_template = "admin/education/articlerevision/review.html"
+    view_on_site = False  # its page is the review, not the public page
     list_display = ("__str__", "state", "proposed_by", "created_at", "decided_by", "decided_at")
     list_filter = ("state",)
     list_select_related = ("article", "author", "decided_by")
     search_fields = ("title", "article__title", "why")
     inlines = (RevisionStepInline, RevisionSourceInline)
-    filter_horizontal = ("related",)
     decision_fields = (
         "article",
         "number",

@@ -492,7 +492,7 @@ def prepare_database(*, users: int) -> str:
         raise SetupError("the load test needs PostgreSQL")
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("load_articles", verbosity=0)
+    call_command("load_bench_library", verbosity=0)
     password = secrets.token_urlsafe(18)
     # One slow hash for everyone: hashing 50 times would only slow the set-up down.
     hashed = make_password(password)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.roles import CLINICIANS, CONTENT_EDITORS
+from accounts.roles import CLINICAL_REVIEWERS, CLINICIANS, CONTENT_EDITORS
 from accounts.second_factor import give_recovery_codes, give_totp
 from clinic.access import clinician_profile
 
@@ -16,8 +16,14 @@ DEMO_ACCOUNTS = (
     ("patient", "demo-patient-2026", "Pat", (), False, False),
     ("clinician", "demo-clinician-2026", "Dr Casey", (CLINICIANS,), False, False),
     ("editor", "demo-editor-2026", "Eddie", (CONTENT_EDITORS,), True, False),
+    # Approves what editors write (issue 19); `make run` loads the library in this name, so
+    # development pages say plainly that a demo account reviewed them.
+    ("reviewer", "demo-reviewer-2026", "Riley", (CLINICAL_REVIEWERS,), True, False),
     ("admin", "demo-admin-2026", "Ada", (), True, True),
 )
+# Readers see a reviewer's full name: the demo one says it is a demo.
+DEMO_LAST_NAMES = {"reviewer": "Demo-Reviewer"}
+DEMO_REVIEWER_ROLE = "Physiotherapist (demo account, not a real review)"
 
 
 DEMO_BIRTH_DATE = datetime.date(1984, 6, 2)
@@ -35,6 +41,7 @@ class Command(BaseCommand):
                 username=username,
                 defaults={
                     "first_name": first_name,
+                    "last_name": DEMO_LAST_NAMES.get(username, ""),
                     "email": f"{username}@example.com",
                     "is_staff": is_staff,
                     "is_superuser": is_superuser,
