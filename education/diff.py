@@ -3,6 +3,7 @@
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -36,23 +37,25 @@ class Change:
     html: SafeString  # the new text with removed words struck through and added words marked
 
 
-def as_text(field: str, value: object) -> str:
-    """Return a field's value as lines of text."""
+def as_text(field: str, value: Any) -> str:
+    """Return a field's value (as education.services.content_of gives it) as lines of text."""
     if value is None:
         return ""
     if field == "steps":
+        steps: list[dict[str, str]] = value
         return "\n".join(
             f"{number}. {step['text']}"
             + (f"\n   [{step['drawing']}: {step['alt']}]" if step.get("drawing") else "")
-            for number, step in enumerate(value, start=1)  # type: ignore[arg-type]
+            for number, step in enumerate(steps, start=1)
         )
     if field == "sources":
+        sources: list[dict[str, Any]] = value
         return "\n".join(
             f"{s['title']}. {s['publisher']}, {s['year']}." + (f" {s['url']}" if s["url"] else "")
-            for s in value  # type: ignore[attr-defined]
+            for s in sources
         )
     if field in ("cautions", "related"):
-        return "\n".join(value)  # type: ignore[arg-type]
+        return "\n".join(value)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return str(value)
@@ -84,7 +87,7 @@ def word_diff(before: str, after: str) -> SafeString:
             merged[-1][2] += space + segment[2]
         else:
             merged.append(segment)
-    parts = []
+    parts: list[str] = []
     for kind, old_text, new_text in merged:
         if kind == "same":
             parts.append(escape(new_text))

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -181,7 +181,7 @@ def _load_one(item: LibraryArticle, article: Article, *, new: bool, report: Load
 def load_library(
     directory: Path = CONTENT_DIR,
     *,
-    approve_as: AbstractBaseUser | None = None,
+    approve_as: AbstractUser | None = None,
     reviewer_role: str = "",
     today: datetime.date | None = None,
 ) -> LoadReport:

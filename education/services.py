@@ -18,7 +18,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -90,26 +90,26 @@ def write_content(item: Article | ArticleRevision, content: Content) -> None:
         setattr(item, name, content[name])
     item.cautions = "\n".join(content["cautions"])
     item.save()
-    step_model, source_model = (
-        (ExerciseStep, Source) if isinstance(item, Article) else (RevisionStep, RevisionSource)
-    )
-    owner = {"article" if isinstance(item, Article) else "revision": item}
-    item.steps.all().delete()
-    step_model.objects.bulk_create(
-        step_model(
-            **owner,
-            position=number,
-            instruction=step["text"],
-            drawing=step.get("drawing", ""),
-            drawing_alt=step.get("alt", ""),
-        )
+    steps = [
+        {
+            "position": number,
+            "instruction": step["text"],
+            "drawing": step.get("drawing", ""),
+            "drawing_alt": step.get("alt", ""),
+        }
         for number, step in enumerate(content["steps"], start=1)
-    )
+    ]
+    sources = [{"position": number, **source} for number, source in enumerate(content["sources"])]
+    item.steps.all().delete()
     item.sources.all().delete()
-    source_model.objects.bulk_create(
-        source_model(**owner, position=number, **source)
-        for number, source in enumerate(content["sources"])
-    )
+    if isinstance(item, Article):
+        ExerciseStep.objects.bulk_create(ExerciseStep(article=item, **step) for step in steps)
+        Source.objects.bulk_create(Source(article=item, **source) for source in sources)
+    else:
+        RevisionStep.objects.bulk_create(RevisionStep(revision=item, **step) for step in steps)
+        RevisionSource.objects.bulk_create(
+            RevisionSource(revision=item, **source) for source in sources
+        )
     item.related.set(Article.objects.filter(slug__in=content["related"]).exclude(pk=_pk(item)))
 
 
@@ -227,7 +227,7 @@ def _draft_writers(article: Article) -> set[int]:
 def propose(
     *,
     article: Article,
-    author: AbstractBaseUser | None,
+    author: AbstractUser | None,
     content: Content | None = None,
     why: str = "",
     restored_from: ArticleRevision | None = None,
@@ -250,13 +250,13 @@ def propose(
                     % {"number": waiting.number}
                 )
             if author is not None:
-                waiting.contributors.add(author)
+                waiting.contributors.add(author.pk)
             return waiting
         number = (article.revisions.aggregate(last=Max("number"))["last"] or 0) + 1
         revision = ArticleRevision(
             article=article,
             number=number,
-            author=author,
+            author_id=author.pk if author is not None else None,
             why=why,
             restored_from=restored_from,
             base=content_of(article) if article.status == Article.Status.PUBLISHED else {},
@@ -269,7 +269,7 @@ def propose(
         return revision
 
 
-def restore(*, revision: ArticleRevision, user: AbstractBaseUser) -> ArticleRevision:
+def restore(*, revision: ArticleRevision, user: AbstractUser) -> ArticleRevision:
     """Propose an old revision's words again, as a new revision waiting for review."""
     return propose(
         article=revision.article,
@@ -280,19 +280,19 @@ def restore(*, revision: ArticleRevision, user: AbstractBaseUser) -> ArticleRevi
     )
 
 
-def note_contributor(*, revision: ArticleRevision, user: AbstractBaseUser) -> None:
+def note_contributor(*, revision: ArticleRevision, user: AbstractUser) -> None:
     """Record that a person changed a waiting revision: they may no longer approve it."""
-    revision.contributors.add(user)
+    revision.contributors.add(user.pk)
 
 
-def reviewer_name(user: AbstractBaseUser) -> str:
-    return user.get_full_name().strip()  # type: ignore[attr-defined]
+def reviewer_name(user: AbstractUser) -> str:
+    return user.get_full_name().strip()
 
 
-def last_role(user: AbstractBaseUser) -> str:
+def last_role(user: AbstractUser) -> str:
     """Return the role the reviewer gave at their latest approval (blank if none)."""
     return (
-        ArticleRevision.objects.filter(decided_by=user, state=ArticleRevision.State.APPROVED)
+        ArticleRevision.objects.filter(decided_by_id=user.pk, state=ArticleRevision.State.APPROVED)
         .order_by("-decided_at")
         .values_list("reviewer_role", flat=True)
         .first()
@@ -303,7 +303,7 @@ def last_role(user: AbstractBaseUser) -> str:
 def approval_problems(
     *,
     revision: ArticleRevision,
-    reviewer: AbstractBaseUser,
+    reviewer: AbstractUser,
     reviewer_role: str,
     next_review_due: datetime.date | None,
     today: datetime.date,
@@ -349,7 +349,7 @@ def approval_problems(
 def approve(
     *,
     revision: ArticleRevision,
-    reviewer: AbstractBaseUser,
+    reviewer: AbstractUser,
     reviewer_role: str,
     next_review_due: datetime.date | None,
     today: datetime.date,
@@ -358,7 +358,7 @@ def approve(
 ) -> Article:
     """Publish the revision as the article, in the reviewer's name, or raise Refused."""
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=revision.article_id)
+        article: Article = Article.objects.select_for_update().get(pk=revision.article_id)
         revision = ArticleRevision.objects.select_for_update().get(pk=revision.pk)
         problems = approval_problems(
             revision=revision,
@@ -378,7 +378,7 @@ def approve(
             article.published_at = now
         article.reviewed_by = reviewer_name(reviewer)
         article.reviewer_role = reviewer_role.strip()
-        article.approved_by = reviewer  # type: ignore[assignment]
+        article.approved_by_id = reviewer.pk
         article.last_reviewed = today
         article.next_review_due = next_review_due
         if revision.author_id is None:  # the library's own words: later loads may update them
@@ -386,7 +386,7 @@ def approve(
         article._change_reason = f"Approved revision {revision.number}"  # type: ignore[attr-defined]
         write_content(article, content)
         revision.state = ArticleRevision.State.APPROVED
-        revision.decided_by = reviewer  # type: ignore[assignment]
+        revision.decided_by_id = reviewer.pk
         revision.decided_at = now
         revision.decision_note = note
         revision.reviewer_name = article.reviewed_by
@@ -400,7 +400,7 @@ def approve(
 def approve_together(
     *,
     revisions: list[ArticleRevision],
-    reviewer: AbstractBaseUser,
+    reviewer: AbstractUser,
     reviewer_role: str,
     next_review_due: datetime.date | None,
     today: datetime.date,
@@ -448,7 +448,7 @@ def approve_together(
 
 
 def _decide(
-    revision: ArticleRevision, *, user: AbstractBaseUser | None, state: str, note: str
+    revision: ArticleRevision, *, user: AbstractUser | None, state: str, note: str
 ) -> ArticleRevision:
     with transaction.atomic():
         revision = ArticleRevision.objects.select_for_update().get(pk=revision.pk)
@@ -458,14 +458,14 @@ def _decide(
                 % {"state": revision.get_state_display()}
             )
         revision.state = state
-        revision.decided_by = user  # type: ignore[assignment]
+        revision.decided_by_id = user.pk if user is not None else None
         revision.decided_at = timezone.now()
         revision.decision_note = note
         revision.save()
     return revision
 
 
-def send_back(*, revision: ArticleRevision, reviewer: AbstractBaseUser, note: str) -> None:
+def send_back(*, revision: ArticleRevision, reviewer: AbstractUser, note: str) -> None:
     """Decline a revision with the reason; the article stays as it is."""
     if not reviewer.has_perm(APPROVE_PERMISSION):
         raise Refused.because(_("Only a clinical reviewer can send a revision back."))
@@ -474,7 +474,7 @@ def send_back(*, revision: ArticleRevision, reviewer: AbstractBaseUser, note: st
     _decide(revision, user=reviewer, state=ArticleRevision.State.SENT_BACK, note=note.strip())
 
 
-def withdraw(*, revision: ArticleRevision, user: AbstractBaseUser | None) -> None:
+def withdraw(*, revision: ArticleRevision, user: AbstractUser | None) -> None:
     """Take back a waiting revision (user None: the library replaced its own); the article
     stays as it is."""
     _decide(revision, user=user, state=ArticleRevision.State.WITHDRAWN, note="")

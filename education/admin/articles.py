@@ -1,0 +1,358 @@
+"""The articles' admin: drafts edited in place, published ones only through revisions."""
+
+from collections.abc import Iterable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from education import services
+from education.admin.parts import (
+    CONTENT_FIELDS,
+    EXERCISE_FIELDSET,
+    ArticleForm,
+    ArticleSourceInline,
+    ArticleStepInline,
+    ForgetsPublicPages,
+    ReviewFilter,
+    WaitingFilter,
+    article_open,
+    forgetting,
+    labelled,
+    report_refusal,
+)
+from education.diff import changes
+from education.models import (
+    Article,
+    ArticleDueForReview,
+    ArticleRevision,
+)
+from education.pages import forget_public_pages
+
+
+@admin.register(Article)
+class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
+    form = ArticleForm
+    change_form_template = "admin/education/article/change_form.html"
+    object_history_template = "admin/education/article/history.html"
+    list_display = (
+        "title",
+        "category",
+        "status",
+        "waiting_change",
+        "reviewed_by",
+        "next_review_due",
+        "review_state",
+        "preview_link",
+    )
+    list_filter = ("category", "status", WaitingFilter, ReviewFilter, "featured")
+    search_fields = ("title", "summary", "body")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "published_at"
+    inlines = (ArticleStepInline, ArticleSourceInline)
+    actions = ("approve_waiting", "unpublish_selected", "delete_selected")
+    review_fields = (
+        "status",
+        "published_at",
+        "reviewed_by",
+        "reviewer_role",
+        "last_reviewed",
+        "next_review_due",
+        "updated_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(waiting=Count("revisions", filter=Q(revisions__state="pending")))
+        )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> list:
+        return [
+            (None, {"fields": ("title", "slug", "category", "summary", "body")}),
+            (_("Links and the home page"), {"fields": ("related", "featured")}),
+            EXERCISE_FIELDSET,
+            (_("Publishing and review (set by a clinical reviewer's approval)"), {
+                "fields": self.review_fields
+            }),
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> tuple:
+        if article_open(obj):
+            return self.review_fields
+        # Published, or a change is waiting: the words change only through a revision.
+        return (*CONTENT_FIELDS, *self.review_fields)
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Article | None = None) -> dict:
+        return self.prepopulated_fields if article_open(obj) else {}
+
+    def get_view_on_site_url(self, obj: Article | None = None) -> str | None:
+        return obj.get_preview_url() if obj else None
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        found = super().get_actions(request)
+        if not request.user.has_perm(services.APPROVE_PERMISSION):
+            found.pop("approve_waiting", None)
+        return found
+
+    @admin.display(description=_("change waiting"))
+    def waiting_change(self, obj: Article) -> str:
+        return _("Yes") if getattr(obj, "waiting", 0) else ""
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj: Article) -> str:
+        return format_html('<a href="{}">{}</a>', obj.get_preview_url(), _("Preview"))
+
+    @admin.display(description=_("review"))
+    def review_state(self, obj: Article) -> str:
+        if obj.next_review_due is None:
+            return _("Not reviewed yet")
+        if obj.is_review_overdue(today=timezone.localdate()):
+            return _("Overdue")
+        return _("Up to date")
+
+    def save_model(
+        self, request: HttpRequest, obj: Article, form: forms.Form, change: bool
+    ) -> None:
+        obj._change_reason = "Changed in the admin"  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+        if obj.status == Article.Status.PUBLISHED:
+            forget_public_pages()  # only "featured" can change here: it shows on the home page
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        article = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if article is not None:
+            waiting = services.pending_revision(article)
+            context.update(
+                waiting=waiting,
+                locked=not article_open(article),
+                can_propose=self.has_change_permission(request, article),
+                problems=labelled(
+                    services.publication_problems(
+                        article=article, content=services.content_of(article)
+                    )
+                )
+                if article.status == Article.Status.DRAFT
+                else [],
+                problems_heading=_("Before this draft can be published:"),
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    # --- Deleting: only drafts nothing depends on ------------------------------------------
+
+    def get_deleted_objects(self, objs: Iterable[Article], request: HttpRequest) -> tuple:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = [message for article in objs for message in services.deletion_problems(article)]
+        return deleted, counts, perms_needed, [*protected, *refusals]
+
+    # --- Actions from the list ---------------------------------------------------------------
+
+    @admin.action(
+        description=_("Approve and publish the changes waiting for the selected articles"),
+        permissions=["change"],
+    )
+    def approve_waiting(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        revisions = list(
+            ArticleRevision.objects.filter(
+                article__in=queryset, state=ArticleRevision.State.PENDING
+            ).select_related("article")
+        )
+        if not revisions:
+            messages.warning(request, _("None of the selected articles has a change waiting."))
+            return
+        role = services.last_role(request.user)
+        if not role:
+            messages.error(
+                request,
+                _(
+                    "Approve one revision from its review page first, so that your role is "
+                    "recorded; the list then uses it."
+                ),
+            )
+            return
+        today = timezone.localdate()
+        published, refused = services.approve_together(
+            revisions=revisions,
+            reviewer=request.user,
+            reviewer_role=role,
+            next_review_due=today + services.DEFAULT_REVIEW_INTERVAL,
+            today=today,
+        )
+        for revision, problems in refused.items():
+            report_refusal(request, services.Refused(problems), about=revision.article.title)
+        if published:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d article approved and published, next review in a year.",
+                    "%(count)d articles approved and published, next review in a year.",
+                    len(published),
+                )
+                % {"count": len(published)},
+            )
+
+    @admin.action(description=_("Unpublish the selected articles"), permissions=["change"])
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        count = 0
+        for article in queryset.filter(status=Article.Status.PUBLISHED):
+            try:
+                services.unpublish(article=article)
+            except services.Refused as error:
+                report_refusal(request, error, about=article.title)
+            else:
+                count += 1
+        if count:
+            messages.success(
+                request,
+                ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", count)
+                % {"count": count},
+            )
+
+    # --- Its own pages: propose a change, unpublish, history --------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        own = [
+            path(
+                "<path:object_id>/propose/",
+                self.admin_site.admin_view(self.propose_view),
+                name=f"{info}_propose",
+            ),
+            path(
+                "<path:object_id>/unpublish/",
+                self.admin_site.admin_view(self.unpublish_view),
+                name=f"{info}_unpublish",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _article_or_404(self, request: HttpRequest, object_id: str) -> Article:
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404(_("No such article."))
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    @staticmethod
+    def _change_url(article: Article) -> str:
+        return reverse("admin:education_article_change", args=[article.pk])
+
+    def propose_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Open the article's waiting revision, making one (a copy of its words) if needed."""
+        return require_POST(self._propose)(request, object_id)
+
+    def _propose(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        article = self._article_or_404(request, object_id)
+        revision = services.propose(article=article, author=request.user)
+        messages.info(
+            request,
+            _(
+                "Revision %(number)d: change the words here and save. The public page keeps "
+                "the approved text until a clinical reviewer approves this revision."
+            )
+            % {"number": revision.number},
+        )
+        return redirect(revision.get_absolute_url())
+
+    def unpublish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return forgetting(request, require_POST(self._unpublish)(request, object_id))
+
+    def _unpublish(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        article = self._article_or_404(request, object_id)
+        try:
+            services.unpublish(article=article)
+        except services.Refused as error:
+            report_refusal(request, error)
+        else:
+            messages.success(request, _("“%(title)s” is no longer public.") % {"title": article})
+        return redirect(self._change_url(article))
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """List the article's revisions, newest first, each with what it changed."""
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404(_("No such article."))
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        revisions = (
+            article.revisions.select_related("author", "decided_by", "restored_from")
+            .prefetch_related("sources", "steps", "related")
+            .order_by("-number")
+        )
+        entries = [
+            {
+                "revision": revision,
+                "changes": changes(revision.base, services.content_of(revision)),
+            }
+            for revision in revisions
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of “%(title)s”") % {"title": article.title},
+            "subtitle": None,
+            "opts": self.opts,
+            "object": article,
+            "original": article,
+            "entries": entries,
+            "can_restore": self.has_change_permission(request, article),
+            "waiting": services.pending_revision(article),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
+
+@admin.register(ArticleDueForReview)
+class ArticleDueForReviewAdmin(ArticleAdmin):
+    """The articles whose review date has passed, longest overdue first."""
+
+    list_display = ("title", "category", "status", "next_review_due", "reviewed_by", "preview_link")
+    list_filter = ("category", "status")
+    ordering = ("next_review_due",)
+    actions = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        return super().get_queryset(request).overdue_for_review(today=timezone.localdate())
+
+    def get_urls(self) -> list[URLPattern]:
+        return admin.ModelAdmin.get_urls(self)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        # The article's own page has the buttons (propose a change, history).
+        return redirect("admin:education_article_change", object_id)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        # The history is kept on Article itself; this list is only a filtered view of it.
+        return redirect("admin:education_article_history", object_id)
