@@ -32,6 +32,51 @@ def test_next_review_before_last_review_is_refused_by_the_database() -> None:
         article.save()
 
 
+@pytest.mark.parametrize(
+    "unreview",
+    [
+        {"reviewed_by": ""},
+        {"last_reviewed": None},
+        {"next_review_due": None},
+    ],
+)
+def test_a_published_article_without_its_reviewer_or_dates_is_refused_by_the_database(
+    unreview,
+) -> None:
+    article = make_article(slug="a")
+    for name, value in unreview.items():
+        setattr(article, name, value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        article.save()
+
+
+def test_a_draft_may_have_no_reviewer_and_no_dates() -> None:
+    article = make_article(slug="a", status=Article.Status.DRAFT)
+    article.reviewed_by, article.last_reviewed, article.next_review_due = "", None, None
+    article.save()
+
+
+def test_an_approved_revision_without_its_reviewer_is_refused_by_the_database(erin) -> None:
+    from education.services import propose
+
+    revision = propose(article=make_article(slug="a"), author=erin)
+    revision.state = "approved"
+    revision.decided_at = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        revision.save()
+
+
+def test_a_second_waiting_revision_is_refused_by_the_database(erin) -> None:
+    from education.models import ArticleRevision
+    from education.services import propose
+
+    revision = propose(article=make_article(slug="a"), author=erin)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleRevision.objects.create(
+            article=revision.article, number=2, slug="a", title="t", category="causes", summary="s"
+        )
+
+
 def test_overdue_for_review_is_strictly_before_today() -> None:
     today = timezone.localdate()
     make_article(slug="due-today", next_review_due=today)
