@@ -364,6 +364,14 @@ def scenarios() -> list[Scenario]:
     ]
 
 
+def visitor_page(text: str) -> tuple[str, str]:
+    """Read `--page KEY=PATH`: a visitor's GET of PATH, measured as the scenario KEY."""
+    key, equals, path = text.partition("=")
+    if not (key and equals and path.startswith("/")):
+        raise argparse.ArgumentTypeError(f"expected KEY=/path/, not {text!r}")
+    return key, path
+
+
 def in_process_sender(scenario: Scenario) -> Callable[[], int]:
     """Return a function that sends the scenario's request through Django's test client, with
     its cookies and a fresh submission key, and stops the run on an unexpected status."""
@@ -827,6 +835,14 @@ def main() -> None:
         help=f"scenario keys to run (R0 always runs with any page), {SCHEDULING} for the "
         "scheduler's passes",
     )
+    parser.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        type=visitor_page,
+        metavar="KEY=PATH",
+        help="also measure a visitor's GET of PATH as scenario KEY (repeatable; runs with --only)",
+    )
     parser.add_argument("--explain", action="store_true", help="print the search plans only")
     parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON")
     parser.add_argument(
@@ -869,6 +885,8 @@ def main() -> None:
     chosen = scenarios() if pages else []
     if args.only:
         chosen = [s for s in chosen if s.key == "R0" or s.key in args.only]
+    if pages:
+        chosen += [Scenario(key, f"Visitor page {path}", path) for key, path in args.page]
 
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     cache = "redis" if args.redis else "locmem"
