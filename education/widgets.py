@@ -25,11 +25,11 @@ class MarkdownEditor(forms.Textarea):
     template_name = "education/widgets/markdown_editor.html"
 
     class Media:
-        # The sources' table sits on the same admin forms: it fits there too (admin-education.css).
-        css = {"all": ["css/markdown-editor.css", "css/admin-education.css"]}
+        # The sources' table sits on the same admin forms: it fits there too (css/staff/admin-education.css).
+        css = {"all": ["css/staff/markdown-editor.css", "css/staff/admin-education.css"]}
         js = [
             forms.Script("vendor/markdown-toolbar-element/index.js", type="module"),
-            forms.Script("js/markdown-editor.js", type="module"),
+            forms.Script("js/staff/markdown-editor.js", type="module"),
         ]
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:

@@ -38,7 +38,8 @@ const DEBUG = ["1", "true", "yes", "on"].includes(
   (process.env.DJANGO_DEBUG || "").trim().toLowerCase(),
 );
 
-// The app shell, as names in the static files manifest.
+// The app shell, as names in the static files manifest. Staff pages' files (css/staff/,
+// js/staff/: the admin's editor) are not in it: no patient's phone needs them.
 const SHELL = [
   /^vendor\/bootstrap\/css\/bootstrap\.min\.css$/,
   /^vendor\/bootstrap\/js\/bootstrap\.bundle\.min\.js$/,

@@ -170,9 +170,9 @@ def test_widget_media_is_served_by_the_site() -> None:
     media = str(MarkdownEditor().media)
 
     assert "/static/vendor/markdown-toolbar-element/index." in media
-    assert "/static/js/markdown-editor." in media
-    assert "/static/css/markdown-editor." in media
-    assert "/static/css/admin-education." in media
+    assert "/static/js/staff/markdown-editor." in media
+    assert "/static/css/staff/markdown-editor." in media
+    assert "/static/css/staff/admin-education." in media
     assert media.count('type="module"') == 2
     assert "//" not in media.replace("://", "")  # no other host, no protocol-relative URL
     assert "http" not in media
