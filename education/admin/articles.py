@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from education.admin.parts import (
     article_open,
     forgetting,
     labelled,
+    object_urls,
     report_refusal,
 )
 from education.diff import changes
@@ -230,19 +231,7 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
     # --- Its own pages: propose a change, unpublish, history --------------------------------
 
     def get_urls(self) -> list[URLPattern]:
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        own = [
-            path(
-                "<path:object_id>/propose/",
-                self.admin_site.admin_view(self.propose_view),
-                name=f"{info}_propose",
-            ),
-            path(
-                "<path:object_id>/unpublish/",
-                self.admin_site.admin_view(self.unpublish_view),
-                name=f"{info}_unpublish",
-            ),
-        ]
+        own = object_urls(self, {"propose": self.propose_view, "unpublish": self.unpublish_view})
         return own + super().get_urls()
 
     def _article_or_404(self, request: HttpRequest, object_id: str) -> Article:

@@ -1,12 +1,14 @@
 """What the library's admin pages share: forms, inlines, filters, and how refusals show."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -131,42 +133,6 @@ class StepFormMixin:
     }
 
 
-class ExerciseStepInline(StepFormMixin, admin.StackedInline):
-    model = ExerciseStep
-    verbose_name_plural = _("exercise steps (exercises only, in order)")
-
-
-class SourceInline(SourceFormMixin, admin.StackedInline):
-    model = Source
-
-
-class RevisionStepInline(StepFormMixin, admin.StackedInline):
-    model = RevisionStep
-    verbose_name_plural = _("exercise steps (exercises only, in order)")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return revision_open(obj) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return revision_open(obj) and super().has_add_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return revision_open(obj) and super().has_delete_permission(request, obj)
-
-
-class RevisionSourceInline(SourceFormMixin, admin.StackedInline):
-    model = RevisionSource
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return revision_open(obj) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return revision_open(obj) and super().has_add_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return revision_open(obj) and super().has_delete_permission(request, obj)
-
-
 def revision_open(revision: ArticleRevision | None) -> bool:
     return revision is None or revision.is_pending
 
@@ -182,23 +148,61 @@ def article_open(article: Article | None) -> bool:
     )
 
 
-class LockedInlineMixin:
+class EditableWhileOpen:
+    """An inline whose rows may change only while its page's words may (is_open says when);
+    otherwise it shows them read-only."""
+
+    is_open: Callable[[Any], bool]
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return article_open(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return type(self).is_open(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return article_open(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+        return type(self).is_open(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return article_open(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return type(self).is_open(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
-class ArticleStepInline(LockedInlineMixin, ExerciseStepInline):
-    pass
+STEPS_TITLE = _("exercise steps (exercises only, in order)")
 
 
-class ArticleSourceInline(LockedInlineMixin, SourceInline):
-    pass
+class ArticleStepInline(EditableWhileOpen, StepFormMixin, admin.StackedInline):
+    model = ExerciseStep
+    verbose_name_plural = STEPS_TITLE
+    is_open = staticmethod(article_open)
+
+
+class ArticleSourceInline(EditableWhileOpen, SourceFormMixin, admin.StackedInline):
+    model = Source
+    is_open = staticmethod(article_open)
+
+
+class RevisionStepInline(EditableWhileOpen, StepFormMixin, admin.StackedInline):
+    model = RevisionStep
+    verbose_name_plural = STEPS_TITLE
+    is_open = staticmethod(revision_open)
+
+
+class RevisionSourceInline(EditableWhileOpen, SourceFormMixin, admin.StackedInline):
+    model = RevisionSource
+    is_open = staticmethod(revision_open)
+
+
+def object_urls(
+    model_admin: admin.ModelAdmin, views: dict[str, Callable[..., HttpResponse]]
+) -> list[URLPattern]:
+    """Return the admin URLs <object id>/<name>/ of a model admin's own views, each named
+    "<app>_<model>_<name>" and behind the admin's login and staff check."""
+    info = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
+    return [
+        path(
+            f"<path:object_id>/{name}/",
+            model_admin.admin_site.admin_view(view),
+            name=f"{info}_{name}",
+        )
+        for name, view in views.items()
+    ]
 
 
 class ForgetsPublicPages:

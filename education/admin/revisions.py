@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from education.admin.parts import (
     RevisionStepInline,
     forgetting,
     labelled,
+    object_urls,
     report_refusal,
     revision_open,
 )
@@ -161,24 +162,14 @@ class ArticleRevisionAdmin(ForgetsPublicPages, admin.ModelAdmin):
         }
 
     def get_urls(self) -> list[URLPattern]:
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        own = [
-            path(
-                "<path:object_id>/review/",
-                self.admin_site.admin_view(self.review_view),
-                name=f"{info}_review",
-            ),
-            path(
-                "<path:object_id>/withdraw/",
-                self.admin_site.admin_view(self.withdraw_view),
-                name=f"{info}_withdraw",
-            ),
-            path(
-                "<path:object_id>/restore/",
-                self.admin_site.admin_view(self.restore_view),
-                name=f"{info}_restore",
-            ),
-        ]
+        own = object_urls(
+            self,
+            {
+                "review": self.review_view,
+                "withdraw": self.withdraw_view,
+                "restore": self.restore_view,
+            },
+        )
         return own + super().get_urls()
 
     def _revision(self, request: HttpRequest, object_id: str) -> ArticleRevision:

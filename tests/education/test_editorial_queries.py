@@ -23,27 +23,32 @@ def count(client, url: str) -> int:
     return len(captured.captured_queries)
 
 
+def approve_changes(article: Article, times: int, *, editor, reviewer) -> None:
+    """Propose and approve a small change to the article, times times."""
+    for _ in range(times):
+        revision = services.propose(article=article, author=editor)
+        revision.body += " More."
+        revision.save()
+        services.approve(
+            revision=revision,
+            reviewer=reviewer,
+            reviewer_role="Physiotherapist",
+            next_review_due=article.next_review_due,
+            today=article.last_reviewed,
+        )
+
+
 def articles_with_revisions(
     how_many: int, *, revisions_each: int, editor, reviewer, start: int = 0
 ) -> Article:
     """Make published articles, each approved revisions_each times; return the first."""
-    first = None
-    for number in range(start, start + how_many):
-        article = make_article(slug=f"article-{number}", body=f"Words {number}.")
-        for _ in range(revisions_each):
-            revision = services.propose(article=article, author=editor)
-            revision.body += " More."
-            revision.save()
-            services.approve(
-                revision=revision,
-                reviewer=reviewer,
-                reviewer_role="Physiotherapist",
-                next_review_due=article.next_review_due,
-                today=article.last_reviewed,
-            )
-        first = first or article
-    assert first is not None
-    return first
+    made = [
+        make_article(slug=f"article-{number}", body=f"Words {number}.")
+        for number in range(start, start + how_many)
+    ]
+    for article in made:
+        approve_changes(article, revisions_each, editor=editor, reviewer=reviewer)
+    return made[0]
 
 
 def test_the_article_list_costs_the_same_for_3_or_30_articles(erin) -> None:
@@ -77,17 +82,7 @@ def test_the_history_costs_the_same_for_2_or_12_revisions(erin) -> None:
     client = client_for(erin)
     short = articles_with_revisions(1, revisions_each=2, editor=erin, reviewer=reviewer)
     long = make_article(slug="long", body="Words.")
-    for _ in range(12):
-        revision = services.propose(article=long, author=erin)
-        revision.body += " More."
-        revision.save()
-        services.approve(
-            revision=revision,
-            reviewer=reviewer,
-            reviewer_role="Physiotherapist",
-            next_review_due=long.next_review_due,
-            today=long.last_reviewed,
-        )
+    approve_changes(long, 12, editor=erin, reviewer=reviewer)
 
     # The revisions with their people, then their sources, steps and related articles, each
     # fetched once for all of them.
