@@ -170,10 +170,13 @@ def _load_one(item: LibraryArticle, article: Article, *, new: bool, report: Load
             article._change_reason = LIBRARY_REASON  # type: ignore[attr-defined]
             write_content(article, content)
         report.updated.append(slug)
+    # A file marked published proposes its article once; an article staff unpublished since
+    # stays unpublished.
     if (
         item.publish
         and article.status == Article.Status.DRAFT
         and pending_revision(article) is None
+        and not _has_been_published(article)
     ):
         propose(article=article, author=None, content=content, why=LIBRARY_REASON)
 

@@ -483,20 +483,30 @@ def withdraw(*, revision: ArticleRevision, user: AbstractUser | None) -> None:
 # --- Leaving the public library ----------------------------------------------------------------
 
 
-def removal_problems(article: Article, *, action: str) -> list[str]:
-    """Return why the article may not be unpublished or deleted (action names which)."""
+def removal_problems(
+    article: Article, *, action: str, leaving: frozenset[int] = frozenset()
+) -> list[str]:
+    """Return why the article may not be unpublished or deleted (action names which).
+
+    leaving names articles (by id) that leave the public library together with this one: their
+    links to it do not count.
+    """
     if article.is_protected:
         return [
             _("The portal's own pages link to “%(title)s”, so it cannot be %(action)s.")
             % {"title": article.title, "action": action}
         ]
     if article.status == Article.Status.PUBLISHED:
-        linking = articles_linking_to(article.slug, excluding=article)
+        linking = [
+            other
+            for other in articles_linking_to(article.slug, excluding=article)
+            if other.pk not in leaving
+        ]
         if linking:
             return [
                 _(
                     "These published articles link to “%(title)s”: %(titles)s. Change their "
-                    "links first."
+                    "links first, or unpublish them together."
                 )
                 % {"title": article.title, "titles": _titles(linking)}
             ]
@@ -505,17 +515,43 @@ def removal_problems(article: Article, *, action: str) -> list[str]:
 
 def unpublish(*, article: Article) -> None:
     """Take an article off the public site, or raise Refused."""
+    published, refused = unpublish_together(articles=[article])
+    if refused:
+        raise Refused({NON_FIELD: refused[article]})
+
+
+def unpublish_together(
+    *, articles: list[Article]
+) -> tuple[list[Article], dict[Article, list[str]]]:
+    """Take articles off the public site at once; return those unpublished and, for each
+    refused one, why. Links between them do not count, so articles that link to each other
+    can leave together; one that stays keeps those it links to published."""
+    refused: dict[Article, list[str]] = {}
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article.pk)
-        if article.status != Article.Status.PUBLISHED:
-            return
-        problems = removal_problems(article, action=_("unpublished"))
-        if problems:
-            raise Refused({NON_FIELD: problems})
-        article.status = Article.Status.DRAFT
-        article._change_reason = "Unpublished"  # type: ignore[attr-defined]
-        article.save(update_fields=["status", "updated_at"])
-        transaction.on_commit(forget_public_pages)
+        batch = list(
+            Article.objects.select_for_update()
+            .filter(pk__in=[article.pk for article in articles], status=Article.Status.PUBLISHED)
+            .order_by("pk")
+        )
+        while True:
+            leaving = frozenset(article.pk for article in batch)
+            failing = {
+                article: problems
+                for article in batch
+                if (problems := removal_problems(article, action=_("unpublished"), leaving=leaving))
+            }
+            if not failing:
+                break
+            refused.update(failing)
+            batch = [article for article in batch if article not in failing]
+        for article in batch:
+            article.status = Article.Status.DRAFT
+            article._change_reason = "Unpublished"
+            article.save(update_fields=["status", "updated_at"])
+        if batch:
+            transaction.on_commit(forget_public_pages)
+    by_pk = {article.pk: article for article in articles}
+    return batch, {by_pk.get(article.pk, article): found for article, found in refused.items()}
 
 
 def deletion_problems(article: Article) -> list[str]:

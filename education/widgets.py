@@ -25,7 +25,7 @@ class MarkdownEditor(forms.Textarea):
     template_name = "education/widgets/markdown_editor.html"
 
     class Media:
-        # The sources' table sits on the same admin forms: it fits there too (css/staff/admin-education.css).
+        # The sources table sits on the same admin forms: it fits there too.
         css = {"all": ["css/staff/markdown-editor.css", "css/staff/admin-education.css"]}
         js = [
             forms.Script("vendor/markdown-toolbar-element/index.js", type="module"),

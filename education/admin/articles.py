@@ -213,15 +213,13 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
 
     @admin.action(description=_("Unpublish the selected articles"), permissions=["change"])
     def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        count = 0
-        for article in queryset.filter(status=Article.Status.PUBLISHED):
-            try:
-                services.unpublish(article=article)
-            except services.Refused as error:
-                report_refusal(request, error, about=article.title)
-            else:
-                count += 1
-        if count:
+        unpublished, refused = services.unpublish_together(articles=list(queryset))
+        for article, problems in refused.items():
+            report_refusal(
+                request, services.Refused({services.NON_FIELD: problems}), about=article.title
+            )
+        if unpublished:
+            count = len(unpublished)
             messages.success(
                 request,
                 ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", count)

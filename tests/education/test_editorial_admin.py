@@ -570,6 +570,25 @@ def test_an_article_other_pages_link_to_cannot_be_unpublished_or_moved(
     assert anonymous.get(target.get_absolute_url()).status_code == 200
 
 
+def test_articles_that_link_to_each_other_can_be_unpublished_together(erin, anonymous) -> None:
+    first = make_article(slug="one", title="One", body="See [two](/articles/two/).")
+    second = make_article(slug="two", title="Two", body="See [one](/articles/one/).")
+    linked_from_outside = make_article(slug="three", title="Three")
+    make_article(slug="four", title="Four", body="See [three](/articles/three/).")
+
+    alone = _action(client_for(erin), "unpublish_selected", [first]).content.decode()
+    together = _action(
+        client_for(erin), "unpublish_selected", [first, second, linked_from_outside]
+    ).content.decode()
+
+    assert "These published articles link to “One”: “Two”" in alone
+    assert "2 articles unpublished" in together
+    assert "These published articles link to “Three”: “Four”" in together
+    assert anonymous.get("/articles/one/").status_code == 404
+    assert anonymous.get("/articles/two/").status_code == 404
+    assert anonymous.get("/articles/three/").status_code == 200
+
+
 def test_an_article_nothing_links_to_can_be_unpublished_then_deleted(erin, anonymous) -> None:
     article = make_article(slug="lonely", title="Lonely")
     editor = client_for(erin)

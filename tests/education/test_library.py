@@ -220,6 +220,17 @@ def test_a_persons_waiting_revision_is_never_replaced(content: Path, reviewer) -
     assert waiting.author == editor and "Always wrap it" not in waiting.body
 
 
+def test_an_article_staff_unpublished_stays_unpublished(content: Path, reviewer) -> None:
+    load_library(content, approve_as=reviewer, reviewer_role=REVIEWER_ROLE)
+    # They link to each other, so they leave together.
+    unpublished, refused = services.unpublish_together(articles=list(Article.objects.all()))
+    assert len(unpublished) == 2 and not refused
+
+    report = load_library(content, approve_as=reviewer, reviewer_role=REVIEWER_ROLE)
+
+    assert report.approved == [] and not Article.objects.published().exists()
+
+
 def test_article_created_in_the_admin_with_the_same_slug_is_kept(content: Path) -> None:
     Article.objects.create(
         slug="heat", title="Written by staff", category=Category.TREATMENTS, summary="s"
