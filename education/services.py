@@ -555,11 +555,20 @@ def unpublish_together(
 
 
 def deletion_problems(article: Article) -> list[str]:
-    """Return why the article may not be deleted: only drafts nobody depends on may go."""
+    """Return why the article may not be deleted: only drafts that were never published and
+    that nobody depends on may go."""
     problems = removal_problems(article, action=_("deleted"))
     if not problems and article.status == Article.Status.PUBLISHED:
         problems = [
             _("“%(title)s” is published: unpublish it before deleting it.")
+            % {"title": article.title}
+        ]
+    elif not problems and article.revisions.filter(state=ArticleRevision.State.APPROVED).exists():
+        problems = [
+            _(
+                "“%(title)s” was published once: its history of reviews is kept, so it stays "
+                "as an unpublished article."
+            )
             % {"title": article.title}
         ]
     return problems

@@ -163,6 +163,9 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
     def get_deleted_objects(self, objs: Iterable[Article], request: HttpRequest) -> tuple:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         refusals = [message for article in objs for message in services.deletion_problems(article)]
+        # Nobody may delete a revision on its own (the history is kept); the revisions of a
+        # draft that was never published (deletion_problems refuses the others) go with it.
+        perms_needed = set(perms_needed) - {str(ArticleRevision._meta.verbose_name)}
         return deleted, counts, perms_needed, [*protected, *refusals]
 
     # --- Actions from the list ---------------------------------------------------------------

@@ -589,6 +589,35 @@ def test_articles_that_link_to_each_other_can_be_unpublished_together(erin, anon
     assert anonymous.get("/articles/three/").status_code == 200
 
 
+def test_an_article_once_approved_keeps_its_history_and_cannot_be_deleted(erin, rhys) -> None:
+    article = make_article(slug="lonely", title="Lonely")
+    review(client_for(rhys), propose(client_for(erin), article))
+    client_for(erin).post(reverse("admin:education_article_unpublish", args=[article.pk]))
+
+    page = html.unescape(
+        client_for(erin)
+        .post(reverse("admin:education_article_delete", args=[article.pk]), {"post": "yes"})
+        .content.decode()
+    )
+
+    assert "was published once: its history of reviews is kept" in page
+    assert Article.objects.filter(pk=article.pk).exists()
+    assert article.revisions.count() == 1
+
+
+def test_a_draft_never_published_goes_with_its_withdrawn_revision(erin) -> None:
+    draft = make_article(slug="idea", status=Article.Status.DRAFT)
+    revision = propose(client_for(erin), draft)
+    client_for(erin).post(reverse("admin:education_articlerevision_withdraw", args=[revision.pk]))
+
+    client_for(erin).post(
+        reverse("admin:education_article_delete", args=[draft.pk]), {"post": "yes"}
+    )
+
+    assert not Article.objects.filter(pk=draft.pk).exists()
+    assert not ArticleRevision.objects.filter(pk=revision.pk).exists()
+
+
 def test_an_article_nothing_links_to_can_be_unpublished_then_deleted(erin, anonymous) -> None:
     article = make_article(slug="lonely", title="Lonely")
     editor = client_for(erin)
