@@ -28,6 +28,7 @@ from education.admin.parts import (
     ReviewFilter,
     WaitingFilter,
     article_open,
+    content_from_forms,
     forgetting,
     labelled,
     object_urls,
@@ -93,11 +94,14 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> tuple:
         if article_open(obj):
             return self.review_fields
-        # Published, or a change is waiting: the words change only through a revision.
+        # A change is waiting for review: the words change there, on the revision's page.
         return (*CONTENT_FIELDS, *self.review_fields)
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Article | None = None) -> dict:
-        return self.prepopulated_fields if article_open(obj) else {}
+        # A new title must not quietly give a published article a new address.
+        if obj is None or (obj.status == Article.Status.DRAFT and article_open(obj)):
+            return self.prepopulated_fields
+        return {}
 
     def get_view_on_site_url(self, obj: Article | None = None) -> str | None:
         return obj.get_preview_url() if obj else None
@@ -127,10 +131,53 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Article, form: forms.Form, change: bool
     ) -> None:
+        if change and obj.status == Article.Status.PUBLISHED:
+            # The public words change only by approval: save_related makes a revision of them.
+            # Whether it is on the home page is no part of the words, and changes at once.
+            obj._proposing = True  # type: ignore[attr-defined]
+            if "featured" in form.changed_data:
+                live = Article.objects.get(pk=obj.pk)
+                live.featured = obj.featured
+                live._change_reason = "Featured changed in the admin"  # type: ignore[attr-defined]
+                live.save(update_fields=["featured", "updated_at"])
+                forget_public_pages()
+            return
         obj._change_reason = "Changed in the admin"  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
-        if obj.status == Article.Status.PUBLISHED:
-            forget_public_pages()  # only "featured" can change here: it shows on the home page
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
+    ) -> None:
+        article = form.instance
+        if not getattr(article, "_proposing", False):
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # nothing of them is saved to the article (the admin's log asks)
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        live = Article.objects.get(pk=article.pk)
+        content = content_from_forms(form, formsets)
+        if content == services.content_of(live):
+            return
+        try:
+            revision = services.propose(article=live, author=request.user, content=content)
+        except services.Refused as error:  # another person's revision arrived meanwhile
+            report_refusal(request, error)
+            return
+        request._proposed_revision = revision  # type: ignore[attr-defined]
+
+    def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        revision = getattr(request, "_proposed_revision", None)
+        if revision is None:
+            return super().response_change(request, obj)
+        messages.success(
+            request,
+            _(
+                "Your change is saved as revision %(number)d, waiting for a clinical reviewer. "
+                "The public page keeps the approved text until then."
+            )
+            % {"number": revision.number},
+        )
+        return redirect(revision.get_absolute_url())
 
     def change_view(
         self,

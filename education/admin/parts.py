@@ -137,15 +137,42 @@ def revision_open(revision: ArticleRevision | None) -> bool:
     return revision is None or revision.is_pending
 
 
+def content_from_forms(form: forms.ModelForm, formsets: list) -> services.Content:
+    """Return the words an article's admin page was sent with, as education.services.content_of
+    gives them: its fields, and the rows of its steps and sources that were not deleted."""
+    data = form.cleaned_data
+    content: services.Content = {name: data[name] for name in services.TEXT_FIELDS}
+    content["cautions"] = [line.strip() for line in data["cautions"].splitlines() if line.strip()]
+    content["related"] = sorted(other.slug for other in data["related"])
+    rows: dict[type, list[dict[str, Any]]] = {ExerciseStep: [], Source: []}
+    for formset in formsets:
+        kept = [
+            sent.cleaned_data
+            for sent in formset.forms
+            if sent.cleaned_data and not sent.cleaned_data.get("DELETE")
+        ]
+        rows[formset.model] = sorted(kept, key=lambda row: row.get("position") or 0)
+    content["steps"] = [
+        {"text": row["instruction"], "drawing": row["drawing"], "alt": row["drawing_alt"]}
+        for row in rows[ExerciseStep]
+    ]
+    content["sources"] = [
+        {
+            "title": row["title"],
+            "publisher": row["publisher"],
+            "year": row["year"],
+            "url": row["url"],
+        }
+        for row in rows[Source]
+    ]
+    return content
+
+
 def article_open(article: Article | None) -> bool:
-    """Say whether an article's words may be edited in place: a draft with nothing waiting."""
-    if article is None:
-        return True
-    return (
-        article.status == Article.Status.DRAFT
-        and getattr(article, "waiting", None) != 1
-        and services.pending_revision(article) is None
-    )
+    """Say whether an article's page takes edits: not while a revision of it waits for review
+    (the edits go there). A draft's edits are saved in place; a published article's become a
+    revision (ArticleAdmin.save_related)."""
+    return article is None or services.pending_revision(article) is None
 
 
 class EditableWhileOpen:

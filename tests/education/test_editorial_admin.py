@@ -122,29 +122,103 @@ def test_an_edit_to_a_published_article_waits_for_a_reviewer(erin, rhys, anonymo
     assert "Rhys Reviewer" in page and "Physiotherapist" in page
 
 
-def test_the_published_articles_own_page_does_not_change_its_words(erin, anonymous) -> None:
+def _article_form(article: Article, **changes: object) -> dict[str, object]:
+    """Return a published article's admin page form as rendered, with some fields changed."""
+    data: dict[str, object] = {
+        "title": article.title,
+        "slug": article.slug,
+        "category": article.category,
+        "summary": article.summary,
+        "body": article.body,
+        "related": [other.pk for other in article.related.all()],
+        "starting_position": article.starting_position,
+        "hold": article.hold,
+        "repetitions": article.repetitions,
+        "cautions": article.cautions,
+        "steps-TOTAL_FORMS": "0",
+        "steps-INITIAL_FORMS": "0",
+        "sources-TOTAL_FORMS": str(article.sources.count()),
+        "sources-INITIAL_FORMS": str(article.sources.count()),
+    }
+    for index, source in enumerate(article.sources.all()):
+        data.update(
+            {
+                f"sources-{index}-id": source.pk,
+                f"sources-{index}-article": article.pk,
+                f"sources-{index}-position": source.position,
+                f"sources-{index}-title": source.title,
+                f"sources-{index}-publisher": source.publisher,
+                f"sources-{index}-year": source.year,
+                f"sources-{index}-url": source.url,
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def test_editing_a_published_articles_page_makes_a_revision_not_a_change(
+    erin, rhys, anonymous
+) -> None:
     article = make_article(slug="heat", title="Heat and cold", body="Use a warm towel.")
     url = reverse("admin:education_article_change", args=[article.pk])
-
-    page = client_for(erin).get(url).content.decode()
-    client_for(erin).post(
-        url,
+    data = _article_form(article, title="Heat and cold, safely", body="Use a heat pack.")
+    data.update(
         {
-            "title": "Changed",
-            "body": "Changed body",
-            "featured": "on",
-            "steps-TOTAL_FORMS": "0",
-            "steps-INITIAL_FORMS": "0",
-            "sources-TOTAL_FORMS": "0",
-            "sources-INITIAL_FORMS": "0",
-        },
+            "sources-TOTAL_FORMS": "2",
+            "sources-1-position": "1",
+            "sources-1-title": "Back pain",
+            "sources-1-publisher": "NHS",
+            "sources-1-year": "2024",
+            "sources-1-url": "www.nhs.uk/conditions/back-pain/",
+        }
     )
 
-    assert "Propose a change" in page
+    response = client_for(erin).post(url, data)
+
+    revision = ArticleRevision.objects.get(article=article, state="pending")
+    assert response.status_code == 302 and response["Location"] == revision.get_absolute_url()
+    assert (revision.title, revision.body, revision.author) == (
+        "Heat and cold, safely",
+        "Use a heat pack.",
+        erin,
+    )
+    assert [(s.title, s.url) for s in revision.sources.all()] == [
+        ("A source", ""),
+        ("Back pain", "https://www.nhs.uk/conditions/back-pain/"),
+    ]
     article.refresh_from_db()
-    assert (article.title, article.body) == ("Heat and cold", "Use a warm towel.")
-    assert article.sources.count() == 1  # the read-only inline deleted nothing
-    assert "Changed body" not in page_text(anonymous, article)
+    assert (article.title, article.body, article.sources.count()) == (
+        "Heat and cold",
+        "Use a warm towel.",
+        1,
+    )
+    assert "Use a heat pack." not in page_text(anonymous, article)
+    # The page now points to the waiting revision and takes no more edits itself.
+    assert "Open the waiting revision" in client_for(erin).get(url).content.decode()
+    assert review(client_for(rhys), revision).status_code == 302
+    assert "Use a heat pack." in page_text(anonymous, article)
+
+
+def test_saving_a_published_articles_page_unchanged_makes_no_revision(erin) -> None:
+    article = make_article(slug="heat", title="Heat and cold", body="Use a warm towel.")
+
+    client_for(erin).post(
+        reverse("admin:education_article_change", args=[article.pk]), _article_form(article)
+    )
+
+    assert not ArticleRevision.objects.exists()
+
+
+def test_featuring_a_published_article_needs_no_review(erin, anonymous) -> None:
+    article = make_article(slug="heat", title="Heat and cold", body="Use a warm towel.")
+
+    client_for(erin).post(
+        reverse("admin:education_article_change", args=[article.pk]),
+        _article_form(article, featured="on"),
+    )
+
+    article.refresh_from_db()
+    assert article.featured and not ArticleRevision.objects.exists()
 
 
 def test_a_second_proposal_opens_the_waiting_revision(erin, rhys) -> None:
