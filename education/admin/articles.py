@@ -155,6 +155,18 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
         for formset in formsets:  # nothing of them is saved to the article (the admin's log asks)
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         live = Article.objects.get(pk=article.pk)
+        waiting = services.pending_revision(live)
+        if waiting is not None:  # it arrived after this page was opened: its fields were locked
+            messages.error(
+                request,
+                _(
+                    "Revision %(number)d of this article is waiting for review, so your edits "
+                    "were not saved. Make them on that revision's page."
+                )
+                % {"number": waiting.number},
+            )
+            request._proposal_refused = True  # type: ignore[attr-defined]
+            return
         content = content_from_forms(form, formsets)
         if content == services.content_of(live):
             return
@@ -162,10 +174,13 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
             revision = services.propose(article=live, author=request.user, content=content)
         except services.Refused as error:  # another person's revision arrived meanwhile
             report_refusal(request, error)
+            request._proposal_refused = True  # type: ignore[attr-defined]
             return
         request._proposed_revision = revision  # type: ignore[attr-defined]
 
     def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        if getattr(request, "_proposal_refused", False):
+            return redirect("admin:education_article_change", obj.pk)
         revision = getattr(request, "_proposed_revision", None)
         if revision is None:
             return super().response_change(request, obj)

@@ -199,6 +199,22 @@ def test_editing_a_published_articles_page_makes_a_revision_not_a_change(
     assert "Use a heat pack." in page_text(anonymous, article)
 
 
+def test_an_edit_sent_after_someone_elses_revision_arrived_is_refused_and_said(erin, rhys) -> None:
+    article = make_article(slug="heat", title="Heat and cold", body="Use a warm towel.")
+    form = _article_form(article, body="Erin's words.")  # erin opened the page before...
+    propose(client_for(rhys), article)  # ...rhys proposed a change
+
+    page = (
+        client_for(erin)
+        .post(reverse("admin:education_article_change", args=[article.pk]), form, follow=True)
+        .content.decode()
+    )
+
+    assert "is waiting for review, so your edits were not saved" in page
+    assert "was changed successfully" not in page
+    assert ArticleRevision.objects.get().author == rhys
+
+
 def test_saving_a_published_articles_page_unchanged_makes_no_revision(erin) -> None:
     article = make_article(slug="heat", title="Heat and cold", body="Use a warm towel.")
 
