@@ -32,6 +32,7 @@ WORKER_READY = """async () => {
     return {script: registration.active.scriptURL, scope: registration.scope};
 }"""
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
+INSTALL_TIMEOUT_MS = 30_000
 # Every URL kept in the caches the service worker fills as pages are visited, with its body.
 KEPT_PAGES = """async () => {
     const kept = {};
@@ -68,13 +69,17 @@ def installed(web) -> None:
     """Wait until the service worker is active, controls the page and holds the shell."""
     worker = web.page.evaluate(WORKER_READY)
     assert worker == {"script": web.base_url + "/sw.js", "scope": web.base_url + "/"}
-    web.page.wait_for_function(CONTROLLED)
+    # Installing fetches the whole shell (27 files since issue 19) through the SQLite test
+    # server, which answers one request at a time: on a busy CI machine that took over the
+    # default 10 s once. The conditions are the same; only the patience is longer.
+    web.page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
     web.page.wait_for_function(
         """async () => {
             const names = await caches.keys();
             const shell = names.find(name => name.startsWith('bcc-precache'));
             return shell && (await (await caches.open(shell)).keys()).length > 10;
-        }"""
+        }""",
+        timeout=INSTALL_TIMEOUT_MS,
     )
 
 
