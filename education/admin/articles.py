@@ -207,7 +207,6 @@ class ArticleAdmin(ForgetsPublicPages, admin.ModelAdmin):
             waiting = services.pending_revision(article)
             context.update(
                 waiting=waiting,
-                locked=not article_open(article),
                 can_propose=self.has_change_permission(request, article),
                 problems=labelled(
                     services.publication_problems(
