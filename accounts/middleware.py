@@ -10,16 +10,45 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from accounts import consent
 from accounts.models import User
 from accounts.roles import is_clinician
 from accounts.services import accepted_versions
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, except that a stale cookie is left alone.
+
+    Logging in (and the second factor) replaces the session and its cookie. A request sent with
+    the old cookie just before, that ends just after (the service worker fetching the offline
+    page while the person types their code, a second tab), finds no session behind its cookie.
+    Django would answer it by deleting the cookie, which now deletes the new one: the person is
+    logged out a moment after logging in. Here a request deletes the cookie only when it emptied
+    the session itself (logging out, the idle limit); one that merely found its session gone
+    leaves the browser's cookie as it is, and the browser drops a stale one at its expiry.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and session.is_empty()
+            and not session.modified
+        ):
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
 
 
 class PortalCSPMiddleware(CSPMiddleware):
