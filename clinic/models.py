@@ -246,3 +246,35 @@ class NoticeSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notices of {self.clinician_id}"
+
+
+class ClinicianMessage(models.Model):
+    """A short message from a clinician to a patient who shares with them, shown on the
+    patient's dashboard; the e-mail notice of it carries no health detail."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="clinician_messages",
+        db_index=False,
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Kept as text as well, so the patient still sees who wrote if that account is deleted.
+    clinician_name = models.CharField(max_length=300)
+    text = models.TextField(_("message"), max_length=1000)
+    created_at = models.DateTimeField(_("sent"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # The form's one-time key: a double tap or a retry sends one message.
+    key = models.UUIDField(unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message to a patient")
+        verbose_name_plural = _("messages to patients")
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="message_not_empty")]
+
+    def __str__(self) -> str:
+        return f"Message to {self.patient_id} from {self.clinician_name}"

@@ -388,6 +388,13 @@ class Acknowledgement(models.Model):
         related_name="acknowledgements",
     )
     run_first_day = models.DateField(_("run started"), null=True, blank=True)
+    # For a run: which of its flags was seen (tracker.assessment.Kind), the run's last day and
+    # its worst severity when it was marked, so a later change is not covered by the mark.
+    kind = models.CharField(_("flag"), max_length=20, blank=True)
+    run_last_day = models.DateField(_("run's last day when seen"), null=True, blank=True)
+    worst_seen = models.PositiveSmallIntegerField(
+        _("worst severity when seen"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("seen"), auto_now_add=True)
 
     class Meta:
@@ -651,3 +658,164 @@ class Reminder(models.Model):
     @property
     def weekday_set(self) -> frozenset[int]:
         return frozenset(n for n in range(7) if self.weekdays & (1 << n))
+
+
+# Issue 20: medicines, the weekly function score and the patient's own report.
+
+MAX_DOSE = 100_000
+
+
+class DoseUnit(models.TextChoices):
+    MG = "mg", _("mg")
+    G = "g", _("g")
+    MCG = "mcg", _("micrograms")
+    ML = "ml", _("ml")
+    TABLET = "tablet", _("tablet(s)")
+    CAPSULE = "capsule", _("capsule(s)")
+    SACHET = "sachet", _("sachet(s)")
+    PATCH = "patch", _("patch(es)")
+    APPLICATION = "application", _("application(s) of a gel or cream")
+    DROP = "drop", _("drop(s)")
+
+
+class MedicineDose(models.Model):
+    """A medicine the patient took: what, how much, when, and whether it helped."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="medicine_doses",
+        db_index=False,
+    )
+    name = models.CharField(_("medicine"), max_length=100)
+    dose = models.DecimalField(_("dose"), max_digits=9, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=20, choices=DoseUnit.choices)
+    taken_at = models.DateTimeField(_("taken"))
+    # The local day `taken_at` fell on, in the zone the patient logged it in: what the report
+    # and the exports group by, fixed at logging so a later move never re-dates it.
+    day = models.DateField(_("day"))
+    time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH)
+    helped = models.SmallIntegerField(
+        _("did it help?"), choices=Effect.choices, null=True, blank=True
+    )
+    side_effects = models.TextField(_("side effects"), max_length=500, blank=True)
+    logged_at = models.DateTimeField(_("logged"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        verbose_name = _("medicine dose")
+        verbose_name_plural = _("medicine doses")
+        indexes = [models.Index(fields=["patient", "-taken_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dose__gt=0, dose__lte=MAX_DOSE),
+                name="medicine_dose_positive",
+                violation_error_message=_("A dose must be more than 0 and at most 100,000."),
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="medicine_named"),
+            models.CheckConstraint(
+                condition=Q(helped__isnull=True) | Q(helped__gte=-1, helped__lte=2),
+                name="medicine_known_effect",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.dose} {self.unit} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class FunctionScore(models.Model):
+    """The weekly PEG: pain on average, and how much pain got in the way of enjoying life and
+    of general activity over the past week, each 0 to 10; the score is their mean."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="function_scores",
+        db_index=False,
+    )
+    # The Monday of the patient's local week the answers are for: one set a week.
+    week = models.DateField(_("week starting"))
+    # The local day answered on, and its zone.
+    day = models.DateField(_("answered on"))
+    time_zone = models.CharField(_("time zone"), max_length=ZONE_MAX_LENGTH)
+    pain = models.PositiveSmallIntegerField(_("pain on average"))
+    enjoyment = models.PositiveSmallIntegerField(_("interference with enjoyment of life"))
+    activity = models.PositiveSmallIntegerField(_("interference with general activity"))
+    answered_at = models.DateTimeField(_("answered"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-week"]
+        verbose_name = _("weekly function score (PEG)")
+        verbose_name_plural = _("weekly function scores (PEG)")
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "week"], name="one_function_score_a_week"),
+            models.CheckConstraint(
+                condition=Q(pain__lte=10, enjoyment__lte=10, activity__lte=10),
+                name="function_score_items_0_to_10",
+                violation_error_message=_("Each answer must be a number from 0 to 10."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PEG for the week of {self.week} of {self.patient_id}"
+
+    @property
+    def score(self) -> float:
+        """Return the PEG score: the mean of the three answers, to one decimal place."""
+        return round((self.pain + self.enjoyment + self.activity) / 3, 1)
+
+
+class ReportLink(models.Model):
+    """A read-only link to the patient's report for someone not on the portal (their GP).
+
+    Only a hash of the secret in the address is kept, so the table cannot give links away. A link
+    shows the period chosen when it was made, and works until it expires or is revoked.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_links",
+        db_index=False,
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    since = models.DateField(_("from"))
+    until = models.DateField(_("to"))
+    created_at = models.DateTimeField(_("made"))
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report link")
+        verbose_name_plural = _("report links")
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(since__lte=F("until")), name="report_link_period"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="report_link_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report link of {self.patient_id} made {self.created_at:%Y-%m-%d}"
+
+
+class ReportLinkOpening(models.Model):
+    """Someone opened a report link: the audit the patient sees beside the link."""
+
+    link = models.ForeignKey(
+        ReportLink, on_delete=models.CASCADE, related_name="openings", db_index=False
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    # What was fetched: the page or the PDF.
+    what = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("report link opening")
+        verbose_name_plural = _("report link openings")
+        indexes = [models.Index(fields=["link", "-opened_at"])]
+
+    def __str__(self) -> str:
+        return f"Link {self.link_id} opened at {self.opened_at}"
