@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,13 +51,16 @@ from tracker.models import (
     ALL_WEEKDAYS,
     Acknowledgement,
     CheckIn,
+    DoseUnit,
     Drink,
     Effect,
     Episode,
     EpisodeLocation,
     EpisodeSpread,
     EpisodeTrigger,
+    FunctionScore,
     HydrationDay,
+    MedicineDose,
     PatientProfile,
     RedFlagAnswer,
     Region,
@@ -228,6 +232,25 @@ REMINDER_TIMES = Weighted(
 WEEKDAYS_ONLY, MONDAY_WEDNESDAY_FRIDAY = 0b0011111, 0b0010101
 REMINDER_DAYS = Weighted({ALL_WEEKDAYS: 85, WEEKDAYS_ONLY: 10, MONDAY_WEDNESDAY_FRIDAY: 5})
 WEEKLY_SUMMARY_RATE = 0.3
+# Medicines (issue 20): on some symptom days of the recent part of a history, one to three doses
+# of the usual over-the-counter ones, rated now and then. The heavy patient logs every day.
+MEDICINES = Weighted(
+    {
+        ("Paracetamol", Decimal("1000"), DoseUnit.MG): 40,
+        ("Ibuprofen", Decimal("400"), DoseUnit.MG): 30,
+        ("Ibuprofen gel", Decimal("1"), DoseUnit.APPLICATION): 10,
+        ("Naproxen", Decimal("250"), DoseUnit.MG): 8,
+        ("Co-codamol 8/500", Decimal("2"), DoseUnit.TABLET): 8,
+        ("Diazepam", Decimal("2"), DoseUnit.MG): 4,
+    }
+)
+MEDICINE_DAY_RATE = 0.5
+DOSES_PER_DAY = Weighted({1: 50, 2: 35, 3: 15})
+HELPED = Weighted({None: 40, -1: 3, 0: 20, 1: 27, 2: 10})
+SIDE_EFFECTS = Weighted({"": 92, "Upset stomach": 4, "Drowsy": 4})
+# The weekly function score (PEG): answered in most of the last six months' weeks.
+FUNCTION_SCORE_WEEKS = 26
+FUNCTION_SCORE_RATE = 0.6
 SUMMARY_WEEKDAYS = Weighted({6: 70, 0: 20, 4: 5, 5: 5})
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -481,6 +504,8 @@ class Batch:
     red_flags: list[tuple] = field(default_factory=list)
     acknowledgements: list[tuple] = field(default_factory=list)
     shares: list[tuple] = field(default_factory=list)
+    medicine_doses: list[tuple] = field(default_factory=list)
+    function_scores: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -662,6 +687,64 @@ def _add_drinks(
         day += ONE_DAY
 
 
+def _add_medicines(
+    *,
+    batch: Batch,
+    rng: random.Random,
+    plan: PatientPlan,
+    user_id: int,
+    worst: dict[datetime.date, int],
+    clock: Clock,
+) -> None:
+    """Add doses on some symptom days of the recent part of the history (every day for the
+    heavy patient), mostly rated, now and then with a side effect."""
+    recent = clock.today(plan.zone) - ONE_DAY * (DENSE_HYDRATION_DAYS - 1)
+    day = plan.first_day if plan.daily else max(plan.first_day, recent)
+    while day <= plan.last_day:
+        if plan.daily or (worst.get(day, 0) and rng.random() < MEDICINE_DAY_RATE):
+            name, dose, unit = MEDICINES.pick(rng)
+            for hours in sorted(rng.uniform(7, 22) for _ in range(DOSES_PER_DAY.pick(rng))):
+                taken_at = clock.at(plan.zone, day, hours)
+                batch.medicine_doses.append(
+                    (
+                        user_id, name, dose, unit, taken_at, day, plan.zone,
+                        HELPED.pick(rng), SIDE_EFFECTS.pick(rng), taken_at,
+                    )
+                )  # fmt: skip
+        day += ONE_DAY
+
+
+def _add_function_scores(
+    *,
+    batch: Batch,
+    rng: random.Random,
+    plan: PatientPlan,
+    user_id: int,
+    worst: dict[datetime.date, int],
+    clock: Clock,
+) -> None:
+    """Add the weekly PEG in most recent weeks (every week of five years for the heavy
+    patient), its pain answer following the week's worst severity."""
+    today = clock.today(plan.zone)
+    this_week = today - ONE_DAY * today.weekday()
+    weeks = (plan.first_day - this_week).days // -7 + 1 if plan.daily else FUNCTION_SCORE_WEEKS
+    for back in range(weeks):
+        week = this_week - ONE_DAY * 7 * back
+        day = min(week + ONE_DAY * rng.randint(0, 6), today)
+        if day < plan.first_day or day > plan.last_day:
+            continue
+        if not plan.daily and rng.random() >= FUNCTION_SCORE_RATE:
+            continue
+        pain = max(worst.get(week + ONE_DAY * n, 0) for n in range(7))
+        pain = max(0, min(10, pain - rng.randint(0, 2)))
+        enjoyment = max(0, min(10, pain + rng.randint(-2, 2)))
+        activity = max(0, min(10, pain + rng.randint(-2, 2)))
+        answered_at = clock.at(plan.zone, day, rng.uniform(8, 22))
+        batch.function_scores.append(
+            (user_id, week, day, plan.zone, pain, enjoyment, activity, answered_at)
+        )
+
+
 def _add_red_flags(
     *,
     batch: Batch,
@@ -693,7 +776,16 @@ def _add_red_flags(
             clinician_id = rng.choice(sorted(shares))
             seen_at = max(answered_at, shares[clinician_id]) + ONE_DAY * rng.uniform(0.05, 4)
             batch.acknowledgements.append(
-                (user_id, clinician_id, flag_index, None, clock.not_after_now(seen_at))
+                (
+                    user_id,
+                    clinician_id,
+                    flag_index,
+                    None,
+                    clock.not_after_now(seen_at),
+                    "",
+                    None,
+                    None,
+                )
             )
 
 
@@ -747,14 +839,20 @@ def add_patient(
     _add_checkins(**history, worst=worst)
     _add_drinks(**history)
     _add_red_flags(**history, episodes=episodes, shares=shares)
+    _add_medicines(**history, worst=worst)
+    _add_function_scores(**history, worst=worst)
     if plan.persistent_days and shares and rng.random() < 0.4:
         # A clinician has already seen this run (the app keys that by the run's first day).
         today = clock.today(plan.zone)
         first_day = today - ONE_DAY * (plan.persistent_days - 1)
         seen_at = clock.at(plan.zone, today, rng.uniform(0, 23))
+        worst_seen = max(worst.get(first_day + ONE_DAY * n, 0) for n in range(plan.persistent_days))
         batch.acknowledgements.append(
-            (user_id, rng.choice(sorted(shares)), None, first_day, seen_at)
-        )
+            (
+                user_id, rng.choice(sorted(shares)), None, first_day, seen_at,
+                "persistence", today, worst_seen,
+            )
+        )  # fmt: skip
 
 
 def write_batch(*, batch: Batch, writer: TableWriter) -> None:
@@ -793,7 +891,16 @@ def write_batch(*, batch: Batch, writer: TableWriter) -> None:
     )
     writer.insert(
         model=Acknowledgement,
-        fields=("patient", "clinician", "red_flag", "run_first_day", "created_at"),
+        fields=(
+            "patient",
+            "clinician",
+            "red_flag",
+            "run_first_day",
+            "created_at",
+            "kind",
+            "run_last_day",
+            "worst_seen",
+        ),  # fmt: skip
         rows=(
             (patient, clinician, None if flag is None else red_flag_ids[flag], *rest)
             for patient, clinician, flag, *rest in batch.acknowledgements
@@ -803,6 +910,27 @@ def write_batch(*, batch: Batch, writer: TableWriter) -> None:
         (CheckIn, ("patient", "day", "time_zone", "worst_severity", "created_at"), batch.checkins),
         (Drink, ("patient", "day", "time_zone", "amount_ml", "logged_at"), batch.drinks),
         (HydrationDay, ("patient", "day", "complete"), batch.hydration_days),
+        (
+            MedicineDose,
+            (
+                "patient",
+                "name",
+                "dose",
+                "unit",
+                "taken_at",
+                "day",
+                "time_zone",
+                "helped",
+                "side_effects",
+                "logged_at",
+            ),
+            batch.medicine_doses,
+        ),
+        (
+            FunctionScore,
+            ("patient", "week", "day", "time_zone", "pain", "enjoyment", "activity", "answered_at"),
+            batch.function_scores,
+        ),
         (
             Share,
             (
@@ -986,8 +1114,17 @@ def delete_demo_accounts() -> int:
         ),
         *(
             f"DELETE FROM {table(model)} WHERE patient_id IN ({accounts})"
-            for model in (Acknowledgement, RedFlagAnswer, Episode, CheckIn, Drink, HydrationDay)
-        ),
+            for model in (
+                Acknowledgement,
+                RedFlagAnswer,
+                Episode,
+                CheckIn,
+                Drink,
+                HydrationDay,
+                MedicineDose,
+                FunctionScore,
+            )
+        ),  # fmt: skip
     ]
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -1011,6 +1148,8 @@ class Totals:
     checkins: int
     drinks: int
     red_flags: int
+    medicine_doses: int
+    function_scores: int
     reminders: int
     weekly_summaries: int
     seconds: float
@@ -1040,7 +1179,9 @@ def generate(
             seed=seed, count=clinicians, password_hash=password_hash, clock=clock
         )
     numbers = list(range(patients + 1))  # 0 is the heavy patient
-    totals = {"episodes": 0, "checkins": 0, "drinks": 0, "red_flags": 0}
+    totals = dict.fromkeys(
+        ("episodes", "checkins", "drinks", "red_flags", "medicine_doses", "function_scores"), 0
+    )
     for chunk_start in range(0, len(numbers), chunk_size):
         chunk = numbers[chunk_start : chunk_start + chunk_size]
         plans = [plan_patient(seed=seed, number=n, years=years, clock=clock) for n in chunk]
@@ -1065,7 +1206,7 @@ def generate(
         models_written=(
             User, User.groups.through, PatientProfile, ClinicianProfile, Share, Episode,
             EpisodeTrigger, EpisodeLocation, EpisodeSpread, ReliefTried, CheckIn, Drink,
-            HydrationDay, RedFlagAnswer, Acknowledgement, Reminder,
+            HydrationDay, RedFlagAnswer, Acknowledgement, Reminder, MedicineDose, FunctionScore,
         )
     )  # fmt: skip
     reminders = Reminder.objects.filter(patient__in=demo_users())

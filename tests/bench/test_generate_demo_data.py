@@ -31,7 +31,9 @@ from tracker.models import (
     Episode,
     EpisodeLocation,
     EpisodeTrigger,
+    FunctionScore,
     HydrationDay,
+    MedicineDose,
     PatientProfile,
     PatientStatus,
     RedFlagAnswer,
@@ -197,14 +199,14 @@ def test_every_entry_is_dated_in_the_patients_zone_as_the_services_would(output)
         assert episode.time_zone == episode.patient.time_zone
         first, last = dates.span_days(episode.started_at, episode.ended_at, episode.patient.zone)
         assert (episode.start_day, episode.end_day) == (first, last), episode
-    for model in (CheckIn, Drink):
+    for model in (CheckIn, Drink, MedicineDose, FunctionScore):
         assert model.objects.exists()
         assert not model.objects.exclude(time_zone=F("patient__time_zone")).exists(), model
 
 
 def test_the_data_passes_every_database_constraint(output) -> None:
     with connection.cursor() as cursor:
-        for model in (Episode, CheckIn, Drink):
+        for model in (Episode, CheckIn, Drink, MedicineDose, FunctionScore):
             table = model._meta.db_table
             in_database = connection.introspection.get_constraints(cursor, table)
             for constraint in model._meta.constraints:
@@ -309,6 +311,44 @@ def test_drinks_are_logged_on_most_recent_days_and_most_of_those_marked_complete
     assert {row["n"] for row in per_day} <= {1, 2, 3, 4, 5}
     amounts = Drink.objects.aggregate(low=Min("amount_ml"), high=Max("amount_ml"))
     assert 50 <= amounts["low"] and amounts["high"] <= 1500
+
+
+def test_medicines_are_taken_on_their_local_day_and_only_recently_except_the_heavy_patient(
+    output,
+) -> None:
+    for dose in MedicineDose.objects.select_related("patient")[:2000]:
+        assert dates.local_day(dose.taken_at, dose.patient.zone) == dose.day, dose
+        assert dose.taken_at <= timezone.now()
+    recent = timezone.now().date() - datetime.timedelta(days=demo_data.DENSE_HYDRATION_DAYS + 1)
+    assert not MedicineDose.objects.exclude(patient__username="demo-heavy").filter(day__lt=recent)
+    heavy_days = MedicineDose.objects.filter(patient=patient("demo-heavy")).values("day")
+    assert heavy_days.distinct().count() == demo_data.HEAVY_DAYS
+    assert MedicineDose.objects.filter(helped__isnull=False).exists()
+
+
+def test_weekly_scores_are_for_mondays_answered_within_their_week(output) -> None:
+    scores = FunctionScore.objects.select_related("patient")
+    assert scores.count() > PATIENTS * 5
+    for score in scores:
+        assert score.week.weekday() == 0, score
+        assert score.week <= score.day < score.week + datetime.timedelta(days=7), score
+        assert dates.local_day(score.answered_at, score.patient.zone) == score.day, score
+    heavy = FunctionScore.objects.filter(patient=patient("demo-heavy")).count()
+    assert heavy >= demo_data.HEAVY_DAYS // 7
+
+
+def test_a_seen_run_records_its_flag_its_last_day_and_worst_severity() -> None:
+    # Enough persistent patients (every sixteenth) for some runs to have been seen.
+    generate(patients=80)
+    runs = Acknowledgement.objects.filter(run_first_day__isnull=False)
+    assert runs.exists()
+    for seen in runs:
+        assert seen.kind == Kind.TWO_WEEK
+        assert seen.run_last_day is not None and seen.worst_seen is not None
+        assert seen.run_first_day <= seen.run_last_day
+    answers = Acknowledgement.objects.filter(red_flag__isnull=False)
+    assert answers.exists()
+    assert not answers.exclude(kind="").exists()
 
 
 def test_every_patient_has_the_daily_reminder_on_by_email_scheduled_from_now(

@@ -133,7 +133,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Created {totals.patients:,} patients and {totals.clinicians:,} clinicians, "
             f"{totals.episodes:,} episodes, {totals.checkins:,} check-ins, {totals.drinks:,} "
-            f"drinks, {totals.red_flags:,} red-flag answers and {totals.reminders:,} daily "
+            f"drinks, {totals.red_flags:,} red-flag answers, {totals.medicine_doses:,} medicine "
+            f"doses, {totals.function_scores:,} weekly scores and {totals.reminders:,} daily "
             f"reminders ({totals.weekly_summaries:,} with a weekly summary) in "
             f"{totals.seconds:.0f} s."
         )
