@@ -235,6 +235,12 @@ CONSENT_OPEN_VIEWS = frozenset(
         "clinic:share_revoke",
         "tracker:reminder_stop",
         "clinic:notice_stop",
+        # A patient's report links: revoking them while declining; a link someone was given
+        # works for whoever holds it (issue 20).
+        "tracker:report_links",
+        "tracker:report_link_revoke",
+        "report_shared",
+        "report_shared_pdf",
         "health",
         "ping",
         "favicon",

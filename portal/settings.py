@@ -224,6 +224,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/h/user",
     # The portal's own: a clinician's share code or e-mail typed by a patient (clinic.views).
     "share_request": "10/h/user,30/h/ip",
+    # A patient's report links (tracker.report_views): making them, and opening one from an
+    # address (each try counts, found or not; each success renders a report or a PDF).
+    "report_link": "20/d/user",
+    "report_link_open": "30/10m/ip",
 }
 # Behind a proxy, the client's address is the one the last trusted proxy added to
 # X-Forwarded-For; everything before it is whatever the client sent. Rate limits and the

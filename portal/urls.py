@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import offline, views
+from tracker import report_views
 
 admin.site.site_header = _("Back cramp care: staff")
 admin.site.site_title = _("Back cramp care admin")
@@ -22,6 +23,9 @@ urlpatterns = [
     # django-allauth: sign-up, login, logout, e-mail, password, second factors, sessions.
     path("accounts/", include("allauth.urls")),
     path("tracker/", include("tracker.urls")),
+    # A patient's read-only report link (issue 20): no sign-in, the secret in the address.
+    path("r/<str:token>/", report_views.shared_report, name="report_shared"),
+    path("r/<str:token>/report.pdf", report_views.shared_report_pdf, name="report_shared_pdf"),
     path("", include("clinic.urls")),
     path("health/", views.health, name="health"),
     path("ping/", views.ping, name="ping"),

@@ -50,6 +50,7 @@ from notifications.models import Delivery
 from tests.conftest import client_for, make_article, make_user
 from tests.factories import add_drink, check_in, log_episode, share_request
 from tests.factories import share as share_with
+from tracker import report_links
 from tracker.models import (
     Acknowledgement,
     CheckIn,
@@ -59,6 +60,7 @@ from tracker.models import (
     PatientProfile,
     PatientStatus,
     RedFlagAnswer,
+    ReportLink,
 )
 from tracker.rules import RED_FLAGS_BY_CODE
 
@@ -313,6 +315,10 @@ SITE_RULES: dict[str, Rule] = {
     "tracker:your_data": own_page(),
     "tracker:export_json": own_page(),
     "tracker:export_csv": own_page(),
+    # The patient's own report (issue 20); an empty POST lacks the form's key: 400, no link.
+    "tracker:report": own_page(),
+    "tracker:report_pdf": own_page(),
+    "tracker:report_links": own_page(OK, Expect(400)),
     # An empty POST lacks the password: the page comes back with the error, nothing deleted.
     "tracker:account_delete": own_page(NOT_ALLOWED, OK),
     "clinic:sharing": own_page(),
@@ -326,6 +332,11 @@ SITE_RULES: dict[str, Rule] = {
     "tracker:episode_delete": alices_record(),
     "tracker:drink_edit": alices_record(),
     "tracker:drink_delete": alices_record(),
+    "tracker:report_link_revoke": alices_record(NOT_ALLOWED, goes_to("tracker:report_links")),
+    # A report link's public pages (tests/tracker/test_report.py tries real links): filled with
+    # a guessed secret, the same 404 for everyone.
+    "report_shared": public(NOT_FOUND),
+    "report_shared_pdf": public(NOT_FOUND),
     "clinic:share_revoke": alices_record(NOT_ALLOWED, goes_to("clinic:sharing")),
     # alice's log as her clinicians see it
     "clinic:patient_detail": shared_patient(),
@@ -630,6 +641,7 @@ PK_OWNERS: dict[str, Callable[[World], Model]] = {
     "tracker:episode_delete": lambda world: world.episode,
     "tracker:drink_edit": lambda world: world.drink,
     "tracker:drink_delete": lambda world: world.drink,
+    "tracker:report_link_revoke": lambda world: alices_report_link(world),
     "clinic:share_revoke": lambda world: world.share,
     "clinic:request_accept": lambda world: world.share,
     "clinic:request_decline": lambda world: world.share,
@@ -639,6 +651,8 @@ PK_OWNERS: dict[str, Callable[[World], Model]] = {
 # URLs with more than a pk: the notes step holds alice's note, so a POST that got through
 # would change it.
 SITE_FILLERS: dict[str, Filler] = {
+    "report_shared": lambda world: {"token": GUESSED_TOKEN},
+    "report_shared_pdf": lambda world: {"token": GUESSED_TOKEN},
     "tracker:episode_step": lambda world: {"pk": world.episode.pk, "step": "notes"},
     "tracker:reminder_stop": lambda world: {
         "topic": "daily",
@@ -648,6 +662,20 @@ SITE_FILLERS: dict[str, Filler] = {
         "token": stop_token(person_id=world.users["bob"].pk, topic="clinician_notice"),
     },
 }
+GUESSED_TOKEN = "x" * 43
+
+
+def alices_report_link(world: World) -> ReportLink:
+    """Return a working report link of alice's (made on first use, inside the case)."""
+    link = ReportLink.objects.filter(patient=world.users["alice"]).first()
+    if link is None:
+        today = timezone.localdate()
+        link, _token = report_links.create_link(
+            patient=world.users["alice"], since=today, until=today, now=timezone.now()
+        )
+    return link
+
+
 # Parameters whose meaning does not depend on the URL.
 PARAMETERS: dict[tuple[str, ...], Filler] = {
     ("patient_id",): lambda world: {"patient_id": world.users["alice"].pk},

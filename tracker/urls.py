@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from tracker import reminder_views, views
+from tracker import reminder_views, report_views, views
 from tracker.forms import DayField
 
 app_name = "tracker"
@@ -71,6 +71,11 @@ urlpatterns = [
         reminder_views.reminder_stop,
         name="reminder_stop",
     ),
+    # The patient's own report (issue 20): a period's page, its PDF, and read-only links to it.
+    path("report/", report_views.report, name="report"),
+    path("report/report.pdf", report_views.report_pdf, name="report_pdf"),
+    path("report/links/", report_views.links, name="report_links"),
+    path("report/links/<int:pk>/revoke/", report_views.link_revoke, name="report_link_revoke"),
     path("your-data/", views.your_data, name="your_data"),
     path("your-data/back-cramp-log.json", views.export_json, name="export_json"),
     path("your-data/back-cramp-log-csv.zip", views.export_csv, name="export_csv"),
