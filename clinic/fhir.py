@@ -4,8 +4,9 @@ The input is `tracker.exports.export_data`'s dictionary, so this export and the 
 download cannot disagree about which records exist. The bundle carries coded, numeric data only:
 the patient's free text (episode notes, "what you were doing", "other trigger") stays out,
 because it can hold anything, including other people's names, and a clinician reads it in the
-portal where the patient wrote it. The Patient has no name, username or e-mail: a keyed
-pseudonym for an id, and the date of birth and NHS number, so that the receiving system can
+portal where the patient wrote it. The one exception is a medicine dose: its name and side
+effects are text (see _medication_statement). The Patient has no name, username or e-mail: a
+keyed pseudonym for an id, and the date of birth and NHS number, so that the receiving system can
 match the record to the right person.
 """
 
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tracker.models import DoseUnit, Effect
 from tracker.rules import RED_FLAGS_BY_CODE, SEVERITY_MAX, SEVERITY_MIN, is_complete_day
 
 PORTAL_FHIR_BASE = "https://backcramp.example/fhir"
@@ -39,6 +41,34 @@ PAIN_SEVERITY_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Re
 # the patient, often as "a glass", are estimates, so 8999-5 fits; the text says what was summed.
 FLUID_INTAKE_CODE = "8999-5"
 FLUID_INTAKE_DISPLAY = "Fluid intake oral Estimated"
+
+DOSE_UNIT_LABELS = dict(DoseUnit.choices)
+EFFECT_LABELS = dict(Effect.choices)
+
+# The weekly PEG (tracker.scores) as a QuestionnaireResponse and an Observation of its score.
+# LOINC codes, checked with the project's search tools (code corpus, searches "PEG 3 item pain
+# scale LOINC", "91148-7", "75893-8", "91145-3"): two independent public scripts built from
+# LOINC's own PEG form (https://fhir.loinc.org/Questionnaire/?url=http://loinc.org/q/91148-7)
+# give the panel 91148-7 "Pain intensity, Enjoyment of life, General activity scale [PEG]", its
+# items 75893-8 (pain on average in the past week), 91145-3 (how pain interfered with enjoyment
+# of life) and 91146-1 (with general activity), and the score 91147-9 "Mean score [PEG]"; a
+# synthetic patient record elsewhere shows 75893-8 as "What number best describes your pain on
+# average in the past week?". loinc.org itself could not be read from here, so the displays are
+# as those sources give them.
+PEG_PANEL_CODE = "91148-7"
+PEG_SCORE_CODE = "91147-9"
+PEG_SCORE_DISPLAY = "Mean score [PEG]"
+# (export field, LOINC code and linkId, the portal's short text for it)
+PEG_ITEMS = (
+    ("pain", "75893-8", "Pain on average in the past week"),
+    ("enjoyment", "91145-3", "Pain interference with enjoyment of life in the past week"),
+    ("activity", "91146-1", "Pain interference with general activity in the past week"),
+)
+# The portal's own Questionnaire, not LOINC's form (http://loinc.org/q/91148-7): the portal asks
+# the PEG's three questions in its own words, and a response's linkIds must be those of the
+# questionnaire it answers. Its items' linkIds are the LOINC item codes above, and its code is
+# the panel 91148-7, so a receiving system can map each answer without fetching it.
+PEG_QUESTIONNAIRE = f"{PORTAL_FHIR_BASE}/Questionnaire/peg-weekly"
 
 # The tracker's own prompts (CLINICAL.md 3.1); every other flag code must be a red-flag code.
 RULE_FLAG_CODES = ("persistence", "severe_streak", "worsening")
@@ -218,6 +248,116 @@ def _fluid_observations(*, data: dict[str, Any], pseudonym: str, subject: str) -
     return observations
 
 
+# The dose units that UCUM codes; the others (tablets, sachets, patches...) travel as text only.
+UCUM_DOSE_UNITS = {"mg": "mg", "g": "g", "mcg": "ug", "ml": "mL"}
+MEDICATION_STATEMENT_STATUS = "completed"  # R4: the dose was taken; R5's "recorded" is not R4
+
+
+def _dose_quantity(dose: dict[str, Any]) -> dict[str, Any]:
+    code = UCUM_DOSE_UNITS.get(dose["unit"])
+    if code is None:
+        return {
+            "value": dose["dose"],
+            "unit": str(DOSE_UNIT_LABELS.get(dose["unit"], dose["unit"])),
+        }
+    return {"value": dose["dose"], "unit": code, "system": UCUM_SYSTEM, "code": code}
+
+
+def _medication_statement(*, dose: dict[str, Any], pseudonym: str, subject: str) -> Resource:
+    """A dose the patient logged, as a FHIR R4 MedicationStatement (the same shape in R4B).
+
+    The medicine's name and the side effects are the patient's own words, the exception to this
+    module's coded-only rule: a statement needs a medication, which the portal holds as text
+    only, and side effects are what a clinician needs to see beside it.
+    """
+    statement: Resource = {
+        "resourceType": "MedicationStatement",
+        "id": _uuid(pseudonym, "medicine", dose["id"]),
+        "status": MEDICATION_STATEMENT_STATUS,
+        "medicationCodeableConcept": {"text": dose["name"]},
+        "subject": {"reference": subject},
+        "effectiveDateTime": dose["taken_at"],
+        "dateAsserted": dose["logged_at"],
+        "informationSource": {"reference": subject},
+        "dosage": [{"doseAndRate": [{"doseQuantity": _dose_quantity(dose)}]}],
+    }
+    notes = []
+    if dose["helped"] is not None:
+        notes.append(
+            _("Did it help (the patient's answer): %(answer)s")
+            % {"answer": EFFECT_LABELS.get(dose["helped"], "")}
+        )
+    if dose["side_effects"]:
+        notes.append(
+            _("Side effects (the patient's words): %(text)s") % {"text": dose["side_effects"]}
+        )
+    if notes:
+        statement["note"] = [{"text": text} for text in notes]
+    return statement
+
+
+def _peg_item(value: object, *, what: str) -> int:
+    # Like _severity: the models would accept "3" or true for an integer.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError(f"{what}: a PEG answer must be an integer 0-10, got {value!r}")
+    return value
+
+
+def _function_score_resources(
+    *, score: dict[str, Any], pseudonym: str, subject: str
+) -> list[Resource]:
+    """A week's PEG answers as a QuestionnaireResponse, and its score as an Observation derived
+    from it. R4 Observation has no valueDecimal: a score with a decimal place is a Quantity in
+    UCUM's unitless "{score}"."""
+    what = f"PEG of the week of {score['week']}"
+    answers = {field: _peg_item(score[field], what=what) for field, _code, _text in PEG_ITEMS}
+    response_id = _uuid(pseudonym, "peg", score["week"])
+    response: Resource = {
+        "resourceType": "QuestionnaireResponse",
+        "id": response_id,
+        "questionnaire": PEG_QUESTIONNAIRE,
+        "status": "completed",
+        "subject": {"reference": subject},
+        "authored": score["answered_at"],
+        "source": {"reference": subject},
+        "item": [
+            {"linkId": code, "text": text, "answer": [{"valueInteger": answers[field]}]}
+            for field, code, text in PEG_ITEMS
+        ],
+    }
+    observation: Resource = {
+        "resourceType": "Observation",
+        "id": _uuid(pseudonym, "peg-score", score["week"]),
+        "status": "final",
+        "category": _category("survey", "Survey"),
+        "code": {
+            "coding": [
+                {"system": LOINC_SYSTEM, "code": PEG_SCORE_CODE, "display": PEG_SCORE_DISPLAY}
+            ],
+            "text": _("Weekly PEG score: mean of three answers, 0 to 10 (lower is better)"),
+        },
+        "subject": {"reference": subject},
+        # The answers are about the seven days before; the local day they were given on dates
+        # them, as for a check-in.
+        "effectiveDateTime": score["day"],
+        "valueQuantity": {
+            "value": round(sum(answers.values()) / len(answers), 1),
+            "unit": "{score}",
+            "system": UCUM_SYSTEM,
+            "code": "{score}",
+        },
+        "derivedFrom": [{"reference": f"urn:uuid:{response_id}"}],
+        "component": [
+            {
+                "code": {"coding": [{"system": LOINC_SYSTEM, "code": code}], "text": text},
+                "valueInteger": answers[field],
+            }
+            for field, code, text in PEG_ITEMS
+        ],
+    }
+    return [response, observation]
+
+
 def _flag_code(flag: FlagSummary) -> dict[str, Any]:
     if flag.code in RED_FLAGS_BY_CODE:
         system = RED_FLAG_SYSTEM
@@ -271,8 +411,9 @@ def build_bundle(
     The result is plain JSON-ready data: one Patient (a pseudonym with the date of birth and NHS
     number, no name, username or e-mail), a pain
     Observation per episode and per check-in (LOINC 72514-3), a fluid-intake Observation per
-    day with drinks, and a Flag per raised flag. The same input always gives the same output,
-    ids included. Red-flag answers travel only as the flags the caller passes in.
+    day with drinks, a MedicationStatement per medicine dose, and a Flag per raised flag. The
+    same input always gives the same output, ids included. Red-flag answers travel only as the
+    flags the caller passes in.
     """
     if generated_at.tzinfo is None or generated_at.utcoffset() is None:
         raise ValueError(f"generated_at must be an aware datetime, got {generated_at!r}")
@@ -291,6 +432,18 @@ def build_bundle(
             for checkin in data["checkins"]
         ),
         *_fluid_observations(data=data, pseudonym=pseudonym, subject=subject),
+        *(
+            resource
+            # .get: a dictionary from before the weekly score has none.
+            for score in data.get("function_scores", [])
+            for resource in _function_score_resources(
+                score=score, pseudonym=pseudonym, subject=subject
+            )
+        ),
+        *(
+            _medication_statement(dose=dose, pseudonym=pseudonym, subject=subject)
+            for dose in data["medicines"]
+        ),
         *_flags(flags=flags, pseudonym=pseudonym, subject=subject),
     ]
     timestamp = generated_at.astimezone(datetime.UTC)

@@ -16,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.filters import remembered_filter
 from accounts.models import User
-from clinic import fhir
+from clinic import fhir, looks
 from clinic import services as share_services
 from clinic.access import (
     audit,
@@ -33,11 +34,18 @@ from clinic.access import (
     shared_patient_or_404,
     waiting_requests,
 )
-from clinic.forms import AcknowledgeForm, DateRangeForm, NoteForm, QueueFilterForm, ShareForm
+from clinic.forms import (
+    AcknowledgeForm,
+    DateRangeForm,
+    MessageForm,
+    NoteForm,
+    QueueFilterForm,
+    ShareForm,
+)
 from clinic.identity import PatientIdentity, identity_of
 from clinic.models import CONSENT_VERSION, AuditEvent, ClinicianNote, Share
 from clinic.queue import queue_page
-from tracker import dates, exports, presenter, services
+from tracker import dates, exports, medicines, presenter, scores, services
 from tracker.assessment import Assessment, Kind
 from tracker.dashboard import CHART_PERIODS, build_summary, episodes_overlapping, patient_profile
 from tracker.dates import day_start
@@ -316,8 +324,11 @@ def _assessment(patient: User) -> Assessment:
 
 
 @clinician_page
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Show one patient's log, read-only: flags, charts, timeline and notes."""
+def patient_detail(
+    request: HttpRequest, patient_id: int, *, message_form: MessageForm | None = None
+) -> HttpResponse:
+    """Show one patient's log, read-only: flags, what is new since the clinician last looked,
+    charts, timeline, notes, and the form to send the patient a message."""
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
     form, since, until = _range(request, patient)
     now = timezone.now()
@@ -332,9 +343,15 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         for_patient=False,
     )
     zone = patient.zone
+    doses, more_doses = medicines.doses_between(
+        patient, since=since, until=until, count=medicines.CLINICIAN_DOSES
+    )
+    # The clinician's previous look, read before this one is recorded.
+    last_look = looks.previous_look(clinician=request.user, patient=patient)
     episodes = (
         episodes_overlapping(patient=patient, since=since, until=until, today=today)
         .order_by("-started_at")
+        .annotate(is_new=looks.is_new(last_look, "created_at"))
         .prefetch_related("triggers", "relief", "locations", "spread")
     )
     audit(
@@ -351,24 +368,30 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             # The age on the clinician's calendar, like every other date they see.
             "identity": identity_of(patient, today=dates.local_day(now, request.user.zone)),
             "assessment": assessment,
-            "flags": presenter.clinician_lines(assessment, viewer_zone=request.user.zone),
-            "two_week": assessment.reason(Kind.TWO_WEEK),
+            "flags": looks.flag_rows(assessment, viewer_zone=request.user.zone),
+            "last_look": last_look,
+            "new_since": looks.new_since(patient=patient, since=last_look),
+            "message_form": message_form or MessageForm(),
             "summary": summary,
             "periods": CHART_PERIODS,
             "form": form,
             "since": since,
             "until": until,
             "episodes": episodes,
-            "checkins": CheckIn.objects.filter(
-                patient=patient, day__gte=since, day__lte=until
-            ).order_by("-day"),
+            "checkins": CheckIn.objects.filter(patient=patient, day__gte=since, day__lte=until)
+            .annotate(is_new=looks.is_new(last_look, "created_at"))
+            .order_by("-day"),
             "drink_days": Drink.objects.filter(patient=patient, day__gte=since, day__lte=until)
             .values("day")
             .annotate(total=Sum("amount_ml"), entries=Count("id"))
             .order_by("-day"),
+            "doses": doses,
+            "more_doses": more_doses,
             "red_flags": RedFlagAnswer.objects.filter(
                 patient=patient, answered_at__gte=day_start(since, zone)
-            ).prefetch_related(
+            )
+            .annotate(is_new=looks.is_new(last_look, "answered_at"))
+            .prefetch_related(
                 Prefetch(
                     "acknowledgements",
                     # Named by their display name (set by staff), in the same query.
@@ -378,6 +401,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "notes": ClinicianNote.objects.filter(patient=patient).select_related("author"),
             "note_form": NoteForm(),
             "stats_days": max(CHART_PERIODS),
+            "function_trend": scores.function_trend(patient=patient, since=since, until=until),
         },
     )
 
@@ -385,27 +409,56 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician_page
 @require_POST
 def acknowledge(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Record that this clinician saw a red-flag answer or the current run of symptoms."""
+    """Record that this clinician saw a red-flag answer, or one flag of the current run as
+    their page showed it. A second tap changes nothing."""
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
-        raise Http404("No such red-flag answer")
-    red_flag_id = form.cleaned_data["red_flag"]
+        raise Http404("No such flag")
+    data = form.cleaned_data
     now = timezone.now()
-    if red_flag_id is not None:
-        answer = get_object_or_404(RedFlagAnswer, pk=red_flag_id, patient=patient)
-        services.acknowledge_answer(clinician=request.user, answer=answer, now=now)
+    back = redirect("clinic:patient_detail", patient_id=patient.pk)
+    if data["red_flag"] is not None:
+        answer = get_object_or_404(RedFlagAnswer, pk=data["red_flag"], patient=patient)
+        created = services.acknowledge_answer(clinician=request.user, answer=answer, now=now)
         # The audit trail names the record, not the symptom: staff can read the trail.
         detail = f"red-flag answer {answer.pk}"
+        outcome = services.MarkOutcome.MARKED if created else services.MarkOutcome.ALREADY_SEEN
     else:
-        run = services.acknowledge_run(clinician=request.user, patient=patient, now=now)
-        if run is None:
-            messages.info(request, _("There is no current run of symptoms to mark as seen."))
-            return redirect("clinic:patient_detail", patient_id=patient.pk)
-        detail = f"run since {run.first}"
-    audit(request=request, patient=patient, action=AuditEvent.Action.ACKNOWLEDGE, detail=detail)
-    messages.success(request, _("Marked as seen. The patient can see that you saw it."))
-    return redirect("clinic:patient_detail", patient_id=patient.pk)
+        shown = services.SeenRun(
+            kind=Kind(data["kind"]), first=data["first"], last=data["last"], worst=data["worst"]
+        )
+        outcome = services.acknowledge_flag(
+            clinician=request.user, patient=patient, shown=shown, now=now
+        )
+        detail = f"{shown.kind} flag of the run since {shown.first}"
+    if outcome in (services.MarkOutcome.MARKED, services.MarkOutcome.CHANGED):
+        audit(request=request, patient=patient, action=AuditEvent.Action.ACKNOWLEDGE, detail=detail)
+    messages.add_message(request, *ACKNOWLEDGED[outcome])
+    return back
+
+
+ACKNOWLEDGED = {
+    services.MarkOutcome.MARKED: (
+        messages.SUCCESS,
+        _lazy("Marked as seen. The patient can see that you saw it."),
+    ),
+    services.MarkOutcome.ALREADY_SEEN: (
+        messages.INFO,
+        _lazy("That was already marked as seen: nothing has changed."),
+    ),
+    services.MarkOutcome.CHANGED: (
+        messages.WARNING,
+        _lazy(
+            "The log changed after you opened this page, so the flag stays unseen. "
+            "Look at it again."
+        ),
+    ),
+    services.MarkOutcome.GONE: (
+        messages.INFO,
+        _lazy("That flag is no longer raised: there is nothing to mark as seen."),
+    ),
+}
 
 
 @clinician_page
@@ -471,6 +524,7 @@ def summary(request: HttpRequest, patient_id: int) -> HttpResponse:
             else None,
             "drink_days": len(drink_totals),
             "target": board.target_ml,
+            "medicines": medicines.totals_by_medicine(data["medicines"]),
             "red_flags": RedFlagAnswer.objects.filter(
                 patient=patient,
                 answered_at__gte=day_start(since, patient.zone),

@@ -15,6 +15,7 @@ nobody but bob on her patient pages wrote to the audit trail, notes or acknowled
 import datetime
 import io
 import re
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,13 +43,13 @@ from accounts.roles import CLINICIANS, CONTENT_EDITORS
 from accounts.second_factor import give_totp
 from clinic import services as share_services
 from clinic.access import approve_clinician
-from clinic.models import AuditEvent, ClinicianNote, ClinicianProfile, Share
+from clinic.models import AuditEvent, ClinicianMessage, ClinicianNote, ClinicianProfile, Share
 from education import services as education_services
 from education.models import Article, ArticleRevision
 from notifications.links import stop_token
 from notifications.models import Delivery
 from tests.conftest import client_for, make_article, make_user
-from tests.factories import add_drink, check_in, log_episode, share_request
+from tests.factories import add_drink, check_in, log_episode, share_request, take_medicine
 from tests.factories import share as share_with
 from tracker import report_links
 from tracker.models import (
@@ -57,6 +58,7 @@ from tracker.models import (
     Drink,
     Episode,
     HydrationDay,
+    MedicineDose,
     PatientProfile,
     PatientStatus,
     RedFlagAnswer,
@@ -297,10 +299,13 @@ SITE_RULES: dict[str, Rule] = {
     "tracker:episode_list": own_page(),
     "tracker:episode_create": own_page(),
     "tracker:checkin": own_page(),
+    "tracker:function_score": own_page(),
     "tracker:hydration": own_page(),
     "tracker:hydration_day": own_page(),
     "tracker:hydration_complete": own_page(NOT_ALLOWED, goes_to("tracker:hydration_day")),
     "tracker:drink_add": own_page(),
+    "tracker:medicine_list": own_page(),
+    "tracker:medicine_add": own_page(),
     "tracker:red_flag_check": own_page(),
     "tracker:advice": own_page(),
     "tracker:settings": own_page(),
@@ -323,6 +328,8 @@ SITE_RULES: dict[str, Rule] = {
     "tracker:account_delete": own_page(NOT_ALLOWED, OK),
     "clinic:sharing": own_page(),
     "clinic:access_log": own_page(),
+    # Messages from clinicians (issue 20): each person's own list.
+    "clinic:messages": own_page(),
     # alice's records, by id
     "tracker:episode_detail": alices_record(),
     "tracker:episode_edit": alices_record(),
@@ -337,7 +344,11 @@ SITE_RULES: dict[str, Rule] = {
     # a guessed secret, the same 404 for everyone.
     "report_shared": public(NOT_FOUND),
     "report_shared_pdf": public(NOT_FOUND),
+    "tracker:medicine_edit": alices_record(),
+    "tracker:medicine_delete": alices_record(),
     "clinic:share_revoke": alices_record(NOT_ALLOWED, goes_to("clinic:sharing")),
+    # Filled with bob's message to alice: only she may mark it read.
+    "clinic:message_read": alices_record(NOT_ALLOWED, goes_to("clinic:messages")),
     # alice's log as her clinicians see it
     "clinic:patient_detail": shared_patient(),
     "clinic:summary": shared_patient(),
@@ -345,6 +356,8 @@ SITE_RULES: dict[str, Rule] = {
     "clinic:export_fhir": shared_patient(),
     "clinic:acknowledge": shared_patient(NOT_ALLOWED, goes_to("clinic:patient_detail")),
     "clinic:note_add": shared_patient(NOT_ALLOWED, goes_to("clinic:patient_detail")),
+    # An empty message comes back on the patient view with the error; nothing is sent.
+    "clinic:message_send": shared_patient(NOT_ALLOWED, OK),
     # The clinician's own pages
     # The queue shows alice's red-flag answers to bob, which is audited (issue 17).
     "clinic:queue": Rule(clinicians_only().outcomes, bob_sees_alice=True),
@@ -555,6 +568,7 @@ def build_world() -> World:
     # Made now, as her first visit would: a clinician's page would otherwise create it.
     PatientProfile.objects.create(user=alice)
     drink = add_drink(alice, day=day, ml=250)
+    take_medicine(alice, taken_at=now - datetime.timedelta(hours=3), side_effects=SECRET)
     check_in(alice, day=day, severity=4)
     red_flag = RedFlagAnswer.objects.get(patient=alice, episode=episode)
     # Shares made as the product makes them: asked for by alice, answered by the clinician.
@@ -563,6 +577,15 @@ def build_world() -> World:
     share_request(alice, dana)
     audit_event = AuditEvent.objects.create(
         actor=bob, actor_name="bob", patient=alice, action=AuditEvent.Action.VIEW
+    )
+    # A message from bob (issue 20): its text is hers to read, nobody else's.
+    ClinicianMessage.objects.create(
+        patient=alice,
+        clinician=bob,
+        clinician_name="bob",
+        text=SECRET,
+        created_at=now,
+        key=uuid.uuid4(),
     )
     # A session of alice's, as signing in records it (with the address it came from).
     UserSession.objects.create(
@@ -642,7 +665,12 @@ PK_OWNERS: dict[str, Callable[[World], Model]] = {
     "tracker:drink_edit": lambda world: world.drink,
     "tracker:drink_delete": lambda world: world.drink,
     "tracker:report_link_revoke": lambda world: alices_report_link(world),
+    "tracker:medicine_edit": lambda world: MedicineDose.objects.get(patient=world.users["alice"]),
+    "tracker:medicine_delete": lambda world: MedicineDose.objects.get(patient=world.users["alice"]),
     "clinic:share_revoke": lambda world: world.share,
+    "clinic:message_read": lambda world: ClinicianMessage.objects.get(
+        patient=world.users["alice"]
+    ),
     "clinic:request_accept": lambda world: world.share,
     "clinic:request_decline": lambda world: world.share,
     "mfa_remove_webauthn": lambda world: Authenticator.objects.get(user=world.users["bob"]),
@@ -860,6 +888,7 @@ def alices_records(alice: User, *, recompute_allowed: bool = False) -> dict[str,
             .values("pk", "started_at", "ended_at", "severity", "notes")
         ),
         "drinks": list(Drink.objects.filter(patient=alice).order_by("pk").values()),
+        "medicine doses": list(MedicineDose.objects.filter(patient=alice).order_by("pk").values()),
         "checkins": list(CheckIn.objects.filter(patient=alice).order_by("pk").values()),
         "red_flags": list(
             RedFlagAnswer.objects.filter(patient=alice).order_by("pk").values("pk", "code")
@@ -877,6 +906,7 @@ def clinician_writes() -> dict[str, int]:
         "audit events": AuditEvent.objects.count(),
         "clinician notes": ClinicianNote.objects.count(),
         "acknowledgements": Acknowledgement.objects.count(),
+        "messages to patients": ClinicianMessage.objects.count(),
         "clinician profiles": ClinicianProfile.objects.count(),
     }
 
@@ -931,6 +961,9 @@ def test_each_persona_gets_what_the_matrix_says(
             data = {
                 "severity": "9",
                 "amount_ml": "1",
+                "name": "Written by someone else",
+                "dose": "1",
+                "unit": "mg",
                 "day": world.drink.day.isoformat(),
                 "text": "Written by someone else",
                 "notes": "Written by someone else",

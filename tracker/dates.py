@@ -79,6 +79,11 @@ def window(today: datetime.date, days: int) -> tuple[datetime.date, datetime.dat
     return today - datetime.timedelta(days=days - 1), today
 
 
+def week_start(day: datetime.date) -> datetime.date:
+    """Return the Monday of the week a local date falls in (weeks run Monday to Sunday)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
 def dates_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     """Return every date from first to last, both included (empty when last < first)."""
     return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]

@@ -22,16 +22,19 @@ from accounts.models import User
 from tracker import presenter, services
 from tracker.assessment import Kind
 from tracker.dashboard import episodes_overlapping
-from tracker.dates import day_start, local_day
+from tracker.dates import day_start, local_day, zone_or_utc
 from tracker.models import (
     CheckIn,
+    DoseUnit,
     Drink,
     Effect,
     Episode,
     EpisodeLocation,
     EpisodeSpread,
     EpisodeTrigger,
+    FunctionScore,
     HydrationDay,
+    MedicineDose,
     PatientProfile,
     RedFlagAnswer,
     Region,
@@ -112,6 +115,25 @@ def _episode_data(episode: Episode) -> dict[str, Any]:
     }
 
 
+def _dose_data(dose: MedicineDose) -> dict[str, Any]:
+    # A JSON number: doses have at most two decimal places, which a float's shortest form
+    # (what json writes) keeps exactly, so 2.5 stays 2.5 and 400.00 becomes 400.
+    amount = dose.dose
+    return {
+        "id": dose.pk,
+        "name": dose.name,
+        "dose": int(amount) if amount == amount.to_integral_value() else float(amount),
+        "unit": dose.unit,
+        "taken_at": _utc(dose.taken_at),
+        "time_zone": dose.time_zone,
+        "taken_local": _local(dose.taken_at, zone_or_utc(dose.time_zone)),
+        "day": _day(dose.day),
+        "helped": dose.helped,
+        "side_effects": dose.side_effects,
+        "logged_at": _utc(dose.logged_at),
+    }
+
+
 def _profile_data(*, patient: User, profile: PatientProfile | None) -> dict[str, Any]:
     data: dict[str, Any] = {"username": patient.get_username(), "time_zone": patient.time_zone}
     if profile is not None:
@@ -157,6 +179,9 @@ def export_data(
     checkins = CheckIn.objects.filter(on_day, patient=patient).order_by("day")
     drinks = Drink.objects.filter(on_day, patient=patient).order_by("day", "logged_at", "id")
     hydration_days = HydrationDay.objects.filter(on_day, patient=patient).order_by("day")
+    # The weekly PEG, by the local day it was answered on (tracker.scores).
+    function_scores = FunctionScore.objects.filter(on_day, patient=patient).order_by("week")
+    doses = MedicineDose.objects.filter(on_day, patient=patient).order_by("taken_at", "id")
 
     assessment = services.status_for(patient, now=now).assessment
     return {
@@ -198,6 +223,20 @@ def export_data(
             {"day": _day(hydration.day), "complete": hydration.complete}
             for hydration in hydration_days
         ],
+        "function_scores": [
+            {
+                "week": _day(score.week),
+                "day": _day(score.day),
+                "time_zone": score.time_zone,
+                "pain": score.pain,
+                "enjoyment": score.enjoyment,
+                "activity": score.activity,
+                "score": score.score,
+                "answered_at": _utc(score.answered_at),
+            }
+            for score in function_scores
+        ],
+        "medicines": [_dose_data(dose) for dose in doses],
         # What the portal concludes from the log now, whatever the range: the stored
         # assessment, in the presenter's words.
         "flags_now": [
@@ -340,9 +379,69 @@ def _drinks_table(drinks: list[dict[str, Any]]) -> Table:
     return header, rows
 
 
+def _medicines_table(doses: list[dict[str, Any]]) -> Table:
+    header = [
+        _("Dose ID"),
+        _("Medicine"),
+        _("Amount"),
+        _("Unit"),
+        _("Taken (UTC)"),
+        _("Time zone"),
+        _("Taken (local time)"),
+        _("Day"),
+        _("Did it help?"),
+        _("Side effects"),
+        _("Logged (UTC)"),
+    ]
+    units = dict(DoseUnit.choices)
+    effects = dict(Effect.choices)
+    rows: list[Row] = [
+        [
+            dose["id"],
+            dose["name"],
+            dose["dose"],
+            str(units.get(dose["unit"], dose["unit"])),
+            dose["taken_at"],
+            dose["time_zone"],
+            dose["taken_local"],
+            dose["day"],
+            "" if dose["helped"] is None else str(effects.get(dose["helped"], "")),
+            dose["side_effects"],
+            dose["logged_at"],
+        ]
+        for dose in doses
+    ]
+    return header, rows
+
+
 def _hydration_days_table(days: list[dict[str, Any]]) -> Table:
     header = [_("Day"), _("All drinks logged")]
     return header, [[day["day"], _yes_no(day["complete"])] for day in days]
+
+
+def _function_scores_table(scores: list[dict[str, Any]]) -> Table:
+    header = [
+        _("Week starting"),
+        _("Answered on"),
+        _("Pain on average (0 to 10)"),
+        _("Interference with enjoyment of life (0 to 10)"),
+        _("Interference with general activity (0 to 10)"),
+        _("Weekly score (PEG, mean of the three)"),
+        _("Answered (UTC)"),
+    ]
+    rows: list[Row] = [
+        [
+            score["week"],
+            score["day"],
+            score["pain"],
+            score["enjoyment"],
+            score["activity"],
+            score["score"],
+            score["answered_at"],
+        ]
+        for score in scores
+    ]
+    return header, rows
 
 
 def _profile_table(profile: dict[str, Any]) -> Table:
@@ -412,6 +511,8 @@ CSV_MEMBERS: tuple[tuple[str, str, Callable[[Any], Table]], ...] = (
     ("checkins.csv", "checkins", _checkins_table),
     ("drinks.csv", "drinks", _drinks_table),
     ("hydration_days.csv", "hydration_days", _hydration_days_table),
+    ("function_scores.csv", "function_scores", _function_scores_table),
+    ("medicines.csv", "medicines", _medicines_table),
     ("profile.csv", "profile", _profile_table),
     ("flags_now.csv", "flags_now", _flags_table),
 )

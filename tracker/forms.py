@@ -697,3 +697,54 @@ class ReminderForm(forms.ModelForm):
         if commit:
             reminder.save()
         return reminder
+
+
+# The weekly function score (tracker.scores): the PEG's three questions in the portal's words,
+# with what each end of the 0-10 scale means.
+PEG_QUESTIONS: dict[str, tuple[str, str, str]] = {
+    "pain": (
+        _("Over the past week, how bad was your pain on average?"),
+        _("0 means no pain at all"),
+        _("10 means pain as bad as you can imagine"),
+    ),
+    "enjoyment": (
+        _("Over the past week, how much did pain get in the way of enjoying life?"),
+        _("0 means it did not get in the way: you enjoyed things as much as usual"),
+        _("10 means it got in the way completely: pain took all the enjoyment away"),
+    ),
+    "activity": (
+        _(
+            "Over the past week, how much did pain get in the way of your everyday activities, "
+            "such as work, jobs at home and getting out?"
+        ),
+        _("0 means it did not get in the way: you did everything you usually do"),
+        _("10 means it got in the way completely: you could not do them at all"),
+    ),
+}
+
+
+def _peg_field(name: str) -> forms.TypedChoiceField:
+    label, zero, ten = PEG_QUESTIONS[name]
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=f"{zero}; {ten}.",
+        choices=[(n, str(n)) for n in range(0, 11)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={
+            "required": _("Please choose a number from 0 to 10 for this question."),
+            "invalid_choice": _("Please choose a number from 0 to 10 for this question."),
+        },
+    )
+
+
+class FunctionScoreForm(SubmissionKeyForm):
+    """This week's three PEG answers, 0 to 10 each; all three are needed for a score."""
+
+    pain = _peg_field("pain")
+    enjoyment = _peg_field("enjoyment")
+    activity = _peg_field("activity")
+
+    def questions(self) -> list[tuple[forms.BoundField, str, str]]:
+        """Return each question's field with the words for its 0 and its 10."""
+        return [(self[name], zero, ten) for name, (_label, zero, ten) in PEG_QUESTIONS.items()]

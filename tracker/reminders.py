@@ -23,7 +23,7 @@ from accounts.models import User
 from notifications import services as notifications
 from notifications.links import stop_token
 from notifications.models import Delivery
-from tracker import dates
+from tracker import dates, scores
 from tracker.models import CheckIn, Drink, Episode, PatientStatus, Reminder
 
 # A reminder is sent within this long after its local time, or not at all that day: one that
@@ -191,18 +191,22 @@ class _Links:
 
     log: str
     settings: str
+    # The weekly questions (tracker.scores), mentioned while this week's are unanswered.
+    weekly_questions: str = ""
 
     @classmethod
     def make(cls) -> "_Links":
         return cls(
             log=notifications.site_url(reverse("tracker:dashboard")),
             settings=notifications.site_url(reverse("tracker:reminders")),
+            weekly_questions=notifications.site_url(reverse("tracker:function_score")),
         )
 
 
 def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[str]) -> None:
     logged = _logged_on(rows)
     links = _Links.make()
+    answered = _answered_this_week(rows, field="next_daily_day")
     messages: list[notifications.Message] = []
     local_dates: dict[int, datetime.date] = {}
     for row in rows:
@@ -215,7 +219,7 @@ def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[
         elif (row.pk, day) in logged:
             counts["skipped"] += 1
         else:
-            made = daily_messages(row, links=links)
+            made = daily_messages(row, links=links, questions_due=row.pk not in answered)
             if made:
                 counts["queued"] += 1
                 local_dates[row.pk] = day
@@ -236,6 +240,7 @@ def _daily(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[
 def _digests(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counter[str]) -> None:
     days_logged = _days_logged_in_week(rows)
     links = _Links.make()
+    answered = _answered_this_week(rows, field="next_digest_day")
     messages: list[notifications.Message] = []
     local_dates: dict[int, datetime.date] = {}
     for row in rows:
@@ -249,7 +254,12 @@ def _digests(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counte
             counts["digests"] += 1
             local_dates[row.pk] = day
             messages.append(
-                digest_message(row, days_logged=days_logged.get(row.pk, 0), links=links)
+                digest_message(
+                    row,
+                    days_logged=days_logged.get(row.pk, 0),
+                    links=links,
+                    questions_due=row.pk not in answered,
+                )
             )
         row.next_digest_day, row.next_digest_at = _next(
             row, weekdays=frozenset({row.digest_weekday}), after=day, now=now
@@ -260,6 +270,13 @@ def _digests(rows: Sequence[Reminder], *, now: datetime.datetime, counts: Counte
         kind=Delivery.Kind.DIGEST,
         local_dates=local_dates,
         from_email=notifications.discreet_from_email(),
+    )
+
+
+def _answered_this_week(rows: Sequence[Reminder], *, field: str) -> set[int]:
+    """Return the patients who answered the weekly questions for the week of their due day."""
+    return scores.answered_weeks(
+        {row.pk: getattr(row, field) for row in rows if getattr(row, field) is not None}
     )
 
 
@@ -298,9 +315,10 @@ def _stop_headers(url: str) -> dict[str, str]:
 
 
 def daily_messages(
-    reminder: Reminder, *, links: _Links | None = None
+    reminder: Reminder, *, links: _Links | None = None, questions_due: bool = False
 ) -> list[notifications.Message]:
-    """Return the daily reminder for each channel the patient chose."""
+    """Return the daily reminder for each channel the patient chose; with questions_due, it
+    also points to the weekly questions (in words that say nothing of health)."""
     links = links or _Links.make()
     patient = reminder.patient
     messages = []
@@ -309,6 +327,7 @@ def daily_messages(
         context = {
             "name": patient.first_name or patient.username,
             "log_url": links.log,
+            "questions_url": links.weekly_questions if questions_due else "",
             "settings_url": links.settings,
             "stop_url": url,
             "at": reminder.at,
@@ -329,7 +348,11 @@ def daily_messages(
                 recipient=patient,
                 channel=Delivery.Channel.PUSH,
                 subject=_("Your daily reminder"),
-                body=_("A minute to note how today went."),
+                body=(
+                    _("A minute to note how today went, and this week's three questions.")
+                    if questions_due
+                    else _("A minute to note how today went.")
+                ),
                 headers={"url": reverse("tracker:dashboard")},
             )
         )
@@ -337,7 +360,11 @@ def daily_messages(
 
 
 def digest_message(
-    reminder: Reminder, *, days_logged: int, links: _Links | None = None
+    reminder: Reminder,
+    *,
+    days_logged: int,
+    links: _Links | None = None,
+    questions_due: bool = False,
 ) -> notifications.Message:
     links = links or _Links.make()
     patient = reminder.patient
@@ -346,6 +373,7 @@ def digest_message(
         "name": patient.first_name or patient.username,
         "days_logged": days_logged,
         "log_url": links.log,
+        "questions_url": links.weekly_questions if questions_due else "",
         "settings_url": links.settings,
         "stop_url": url,
     }

@@ -2,7 +2,7 @@ import datetime
 
 from django.urls import path, register_converter
 
-from tracker import reminder_views, report_views, views
+from tracker import medicine_views, reminder_views, report_views, score_views, views
 from tracker.forms import DayField
 
 app_name = "tracker"
@@ -54,12 +54,17 @@ urlpatterns = [
     path("episodes/<int:pk>/end/", views.episode_end, name="episode_end"),
     path("episodes/<int:pk>/delete/", views.episode_delete, name="episode_delete"),
     path("check-in/", views.checkin, name="checkin"),
+    path("function-score/", score_views.function_score, name="function_score"),
     path("drinks/", views.hydration_day, name="hydration"),
     path("drinks/add/", views.drink_add, name="drink_add"),
     path("drinks/<day:day>/", views.hydration_day, name="hydration_day"),
     path("drinks/<day:day>/complete/", views.hydration_complete, name="hydration_complete"),
     path("drinks/entry/<int:pk>/edit/", views.drink_edit, name="drink_edit"),
     path("drinks/entry/<int:pk>/delete/", views.drink_delete, name="drink_delete"),
+    path("medicines/", medicine_views.medicine_list, name="medicine_list"),
+    path("medicines/add/", medicine_views.medicine_add, name="medicine_add"),
+    path("medicines/<int:pk>/edit/", medicine_views.medicine_edit, name="medicine_edit"),
+    path("medicines/<int:pk>/delete/", medicine_views.medicine_delete, name="medicine_delete"),
     path("red-flags/", views.red_flag_check, name="red_flag_check"),
     path("advice/", views.advice, name="advice"),
     path("settings/", views.tracker_settings, name="settings"),

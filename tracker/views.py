@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.filters import remembered_filter
 from accounts.services import delete_account
-from tracker import dates, exports, presenter, rules, services
+from tracker import dates, exports, medicines, presenter, rules, scores, services
 from tracker.assessment import ADVICE_HOURS
 from tracker.dashboard import (
     CHART_PERIODS,
@@ -148,6 +148,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "periods": CHART_PERIODS,
             "stats_days": STATS_DAYS,
             "drink_form": _quick_drink_form(request),
+            "function_card": scores.dashboard_card(
+                patient=request.user, today=dates.local_day(now, request.user.zone)
+            ),
+            "doses": medicines.recent_doses(request.user, count=medicines.DASHBOARD_DOSES),
         },
     )
 

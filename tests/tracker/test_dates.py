@@ -224,3 +224,20 @@ def test_dates_between_is_inclusive_and_empty_when_reversed() -> None:
 def test_an_unknown_stored_zone_reads_as_utc() -> None:
     assert dates.zone_or_utc("Mars/Olympus_Mons") == ZoneInfo("UTC")
     assert dates.zone_or_utc("Europe/London") == LONDON
+
+
+@pytest.mark.parametrize(
+    ("day", "monday"),
+    [
+        (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2)),  # a Monday is its own week
+        (datetime.date(2026, 3, 8), datetime.date(2026, 3, 2)),  # Sunday ends it
+        (datetime.date(2026, 3, 9), datetime.date(2026, 3, 9)),
+        (datetime.date(2026, 1, 1), datetime.date(2025, 12, 29)),  # across a new year
+        (datetime.date(2024, 3, 1), datetime.date(2024, 2, 26)),  # across a leap day
+    ],
+)
+def test_week_start_is_the_monday_on_or_before_the_day(
+    day: datetime.date, monday: datetime.date
+) -> None:
+    assert dates.week_start(day) == monday
+    assert dates.week_start(day).weekday() == 0

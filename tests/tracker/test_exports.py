@@ -36,6 +36,8 @@ CSV_MEMBERS = [
     "checkins.csv",
     "drinks.csv",
     "hydration_days.csv",
+    "function_scores.csv",
+    "medicines.csv",
     "profile.csv",
     "flags_now.csv",
 ]
@@ -645,8 +647,9 @@ def test_query_count_does_not_grow_with_records(
     give_many_records(alice, count=count)
 
     # 1 profile, 2 episodes, 3 triggers, 4 relief, 5 locations, 6 spread,
-    # 7 red-flag answers, 8 check-ins, 9 drinks, 10 hydration days, 11 the stored status
-    with django_assert_num_queries(11):
+    # 7 red-flag answers, 8 check-ins, 9 drinks, 10 hydration days, 11 weekly function scores,
+    # 12 medicine doses, 13 the stored status
+    with django_assert_num_queries(13):
         export(patient=alice)
 
     data = export_data(patient=alice)
