@@ -6,12 +6,14 @@ import datetime
 import io
 import json
 import re
+import threading
 import uuid
 import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -705,3 +707,32 @@ def test_an_impossible_answer_is_refused_rather_than_exported() -> None:
             flags=[],
             generated_at=datetime.datetime(2026, 3, 20, tzinfo=UTC),
         )
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_first_answers_at_once_make_one_week_not_an_error() -> None:
+    alice = make_user("alice")
+    now = datetime.datetime(2027, 3, 2, 9, tzinfo=UTC)
+    start = threading.Barrier(2)
+    outcomes: list[scores.Outcome] = []
+    errors: list[BaseException] = []
+
+    def run(pain: int) -> None:
+        try:
+            start.wait()
+            outcomes.append(answer(alice, pain, 5, 5, now=now)[1])
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(pain,)) for pain in (3, 8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # The second waited for the first's lock, then changed its answers.
+    assert sorted(o.value for o in outcomes) == ["saved", "updated"]
+    assert FunctionScore.objects.filter(patient=alice).count() == 1
