@@ -411,9 +411,10 @@ def build_bundle(
     The result is plain JSON-ready data: one Patient (a pseudonym with the date of birth and NHS
     number, no name, username or e-mail), a pain
     Observation per episode and per check-in (LOINC 72514-3), a fluid-intake Observation per
-    day with drinks, a MedicationStatement per medicine dose, and a Flag per raised flag. The
-    same input always gives the same output, ids included. Red-flag answers travel only as the
-    flags the caller passes in.
+    day with drinks, a MedicationStatement per medicine dose, a QuestionnaireResponse and an
+    Observation of its score per weekly PEG, and a Flag per raised flag. The same input always
+    gives the same output, ids included. Red-flag answers travel only as the flags the caller
+    passes in.
     """
     if generated_at.tzinfo is None or generated_at.utcoffset() is None:
         raise ValueError(f"generated_at must be an aware datetime, got {generated_at!r}")
