@@ -307,8 +307,13 @@ def _function_score_resources(
     *, score: dict[str, Any], pseudonym: str, subject: str
 ) -> list[Resource]:
     """A week's PEG answers as a QuestionnaireResponse, and its score as an Observation derived
-    from it. R4 Observation has no valueDecimal: a score with a decimal place is a Quantity in
-    UCUM's unitless "{score}"."""
+    from it.
+
+    R4 Observation has no valueDecimal (its value[x] types are those of the value set
+    http://hl7.org/fhir/R4/valueset-permitted-data-type.html: Quantity, CodeableConcept, string,
+    boolean, integer, Range, Ratio, SampledData, time, dateTime, Period), so a score with a
+    decimal place is a Quantity in UCUM's unitless "{score}".
+    """
     what = f"PEG of the week of {score['week']}"
     answers = {field: _peg_item(score[field], what=what) for field, _code, _text in PEG_ITEMS}
     response_id = _uuid(pseudonym, "peg", score["week"])

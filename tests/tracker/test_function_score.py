@@ -2,6 +2,7 @@
 scored, charted, shown to the clinician with its change, mentioned by the reminders while due,
 and exported (JSON, CSV, FHIR QuestionnaireResponse with an Observation of the score)."""
 
+import copy
 import datetime
 import io
 import json
@@ -665,7 +666,13 @@ def test_each_week_exports_as_a_valid_questionnaire_response_with_a_score_observ
         "system": "http://unitsofmeasure.org",
         "code": "{score}",
     }
-    assert "valueDecimal" not in score  # R4 Observation has no decimal value
+    # R4 Observation has no decimal value: the models refuse one.
+    decimal = copy.deepcopy(bundle)
+    for entry in decimal["entry"]:
+        if entry["resource"]["id"] == score["id"]:
+            entry["resource"]["valueDecimal"] = entry["resource"].pop("valueQuantity")["value"]
+    with pytest.raises(ValueError):
+        validate_bundle(decimal)
     assert score["effectiveDateTime"] == "2026-03-10"
     assert score["derivedFrom"] == [{"reference": full_urls[responses[1]["id"]]}]
     assert [c["valueInteger"] for c in score["component"]] == [5, 4, 3]
