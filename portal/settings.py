@@ -407,6 +407,7 @@ PORTAL_PRIVACY_CONTACT_EMAIL = env_str("PORTAL_PRIVACY_CONTACT_EMAIL", "privacy@
 # Entries one patient may log in an hour (tracker.services); the next is refused with a message.
 PORTAL_EPISODES_PER_HOUR = env_int("PORTAL_EPISODES_PER_HOUR", default=120)
 PORTAL_DRINKS_PER_HOUR = env_int("PORTAL_DRINKS_PER_HOUR", default=120)
+PORTAL_MEDICINES_PER_HOUR = env_int("PORTAL_MEDICINES_PER_HOUR", default=60)
 
 # Security: safe by default, relaxed only for local development over plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)

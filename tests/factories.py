@@ -6,6 +6,7 @@ Only tests about the database's own guards (constraints, migrations) create rows
 """
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -13,8 +14,9 @@ from accounts.models import Consent, User
 from accounts.services import record_consents
 from clinic import services as share_services
 from clinic.models import Share
-from tracker import services
-from tracker.models import CheckIn, Drink, Episode
+from tracker import medicines, services
+from tracker.medicines import DoseInput
+from tracker.models import CheckIn, Drink, Episode, MedicineDose
 from tracker.services import EpisodeInput
 
 
@@ -58,6 +60,32 @@ def add_drink(
     patient: User, *, day: datetime.date, ml: int, now: datetime.datetime | None = None
 ) -> Drink:
     return services.add_drink(patient=patient, day=day, amount_ml=ml, now=now or timezone.now())
+
+
+def take_medicine(
+    patient: User,
+    *,
+    taken_at: datetime.datetime,
+    name: str = "Ibuprofen",
+    dose: str = "400",
+    unit: str = "mg",
+    helped: int | None = None,
+    side_effects: str = "",
+    now: datetime.datetime | None = None,
+) -> MedicineDose:
+    """Log a medicine dose as the patient would, dated in their current zone."""
+    return medicines.add_medicine_dose(
+        patient=patient,
+        data=DoseInput(
+            name=name,
+            dose=Decimal(dose),
+            unit=unit,
+            taken_at=taken_at,
+            helped=helped,
+            side_effects=side_effects,
+        ),
+        now=now or timezone.now(),
+    )
 
 
 def answer_red_flags(patient: User, *codes: str, now: datetime.datetime | None = None) -> list[str]:

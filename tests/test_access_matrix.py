@@ -354,7 +354,8 @@ SITE_RULES: dict[str, Rule] = {
     "clinic:summary": shared_patient(),
     "clinic:export_csv": shared_patient(),
     "clinic:export_fhir": shared_patient(),
-    "clinic:acknowledge": shared_patient(NOT_ALLOWED, goes_to("clinic:patient_detail")),
+    # An empty POST names no flag (issue 20: each flag is marked as the page showed it).
+    "clinic:acknowledge": shared_patient(NOT_ALLOWED, NOT_FOUND),
     "clinic:note_add": shared_patient(NOT_ALLOWED, goes_to("clinic:patient_detail")),
     # An empty message comes back on the patient view with the error; nothing is sent.
     "clinic:message_send": shared_patient(NOT_ALLOWED, OK),
@@ -668,9 +669,7 @@ PK_OWNERS: dict[str, Callable[[World], Model]] = {
     "tracker:medicine_edit": lambda world: MedicineDose.objects.get(patient=world.users["alice"]),
     "tracker:medicine_delete": lambda world: MedicineDose.objects.get(patient=world.users["alice"]),
     "clinic:share_revoke": lambda world: world.share,
-    "clinic:message_read": lambda world: ClinicianMessage.objects.get(
-        patient=world.users["alice"]
-    ),
+    "clinic:message_read": lambda world: ClinicianMessage.objects.get(patient=world.users["alice"]),
     "clinic:request_accept": lambda world: world.share,
     "clinic:request_decline": lambda world: world.share,
     "mfa_remove_webauthn": lambda world: Authenticator.objects.get(user=world.users["bob"]),

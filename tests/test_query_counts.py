@@ -157,10 +157,13 @@ def test_the_clinicians_patient_view_does_not_grow_with_history(
     # profile (the audit row names them by the display name staff gave them), 14 the audit row;
     # 15 red-flag answers (their acknowledgements only when there are answers); the timeline:
     # 16 episodes, 17 their triggers, 18 relief, 19 places, 20 spread, 21 check-ins, 22 drink
-    # totals; 23 the notes. The same with or without the two-week flag: only the patient's own
-    # dashboard asks who saw the run. (Issue 15's target is 12: see
+    # totals; 23 the notes; 24 the medicine doses in the range (tracker.medicines.doses_between);
+    # 25 this week's function score; issue 20: 26 the clinician's previous look (their last
+    # view's audit row) and 27 what the patient logged since, counted in one query
+    # (clinic.looks.new_since). The same with or without the two-week flag: who saw a flag is
+    # in the stored status. (Issue 15's target is 12: see
     # tests/clinic/test_queue_and_patient_view.py.)
-    assert len(counted) == 23, counted
+    assert len(counted) == 27, counted
     assert not any("TRACKER_ACKNOWLEDGEMENT" in sql for sql in counted)
 
 

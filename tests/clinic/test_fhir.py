@@ -136,6 +136,7 @@ def make_data(**overrides: Any) -> dict[str, Any]:
             },
         ],
         "hydration_days": [{"day": "2025-03-04", "complete": False}],
+        "medicines": [],
     }
     data.update(overrides)
     return data
