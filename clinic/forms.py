@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from allauth.account.models import EmailAddress
 from django import forms
@@ -9,9 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import DateOfBirthField, NHSNumberField
 from accounts.models import User
 from accounts.roles import CLINICIANS
-from clinic.models import ClinicianNote, ClinicianProfile
+from clinic.models import ClinicianMessage, ClinicianNote, ClinicianProfile
 from clinic.services import Identity
+from tracker.assessment import Kind
 from tracker.forms import DayField
+
+# The flags of a run a clinician marks one by one (red-flag answers go answer by answer).
+RUN_KINDS = (Kind.TWO_WEEK, Kind.SEVERE_STREAK, Kind.WORSENING)
 
 MAX_RANGE_DAYS = 366
 NO_MATCH = _(
@@ -133,10 +138,48 @@ class NoteForm(forms.ModelForm):
         labels = {"text": _("Add a note (seen by the clinicians this patient shares with)")}
 
 
+class MessageForm(forms.Form):
+    """A short message to the patient; the hidden key makes a double tap send one."""
+
+    text = forms.CharField(
+        label=_("Send the patient a short message (they see it on their dashboard)"),
+        max_length=ClinicianMessage._meta.get_field("text").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Up to 1000 characters. The patient gets an e-mail saying only that there is a "
+            "message; they read it after signing in."
+        ),
+        error_messages={"required": _("Please write the message.")},
+    )
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4())
+
+
 class AcknowledgeForm(forms.Form):
-    """What a clinician saw: a red-flag answer, by its id, or without one the current run."""
+    """What a clinician saw: a red-flag answer by its id, or one flag of the current run as
+    their page showed it (its kind, the run's first and last days, its worst severity)."""
 
     red_flag = forms.IntegerField(required=False, min_value=1)
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[(kind.value, kind.value) for kind in RUN_KINDS],
+    )
+    first = forms.DateField(required=False)
+    last = forms.DateField(required=False)
+    worst = forms.IntegerField(required=False, min_value=0, max_value=10)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors or data.get("red_flag"):
+            return data
+        shown = [data.get(name) for name in ("kind", "first", "last", "worst")]
+        if any(value in (None, "") for value in shown) or data["first"] > data["last"]:
+            raise ValidationError("Say which flag was seen", code="incomplete")
+        return data
 
 
 class DateRangeForm(forms.Form):

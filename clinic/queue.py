@@ -4,8 +4,9 @@ The queue reads each shared patient's stored assessment (tracker.models.PatientS
 indexed query for a page, ordered by urgency, then by the patient's latest entry. Its cost
 depends on the number of patients on the page, never on the length of anyone's history.
 Rows that time has made stale are recomputed first (tracker.services.refresh_stale). Each row
-names the patient with their date of birth, age and NHS number (clinic.identity), read from the
-same query.
+names the patient with their date of birth, age and NHS number (clinic.identity), and says
+whether they logged anything since this clinician last opened their log (clinic.looks), read
+from the same query.
 """
 
 import datetime
@@ -16,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q
 
 from accounts.models import User, normalise_nhs_number
+from clinic import looks
 from clinic.access import accepted_patient_ids
 from clinic.identity import PatientIdentity, identity_of
 from tracker import dates, presenter, services
@@ -37,6 +39,17 @@ class QueueRow:
     last_logged_at: datetime.datetime | None
     # Whether the reasons include red-flag answers: the page that shows them is audited.
     shows_red_flags: bool
+    # The clinician's last view of this patient's log (clinic.looks), and whether the patient
+    # logged anything after it.
+    last_look: datetime.datetime | None = None
+
+    @property
+    def new_since_look(self) -> bool:
+        return (
+            self.last_look is not None
+            and self.last_logged_at is not None
+            and self.last_logged_at > self.last_look
+        )
 
 
 def _matching(search: str, prefix: str = "") -> Q:
@@ -70,8 +83,10 @@ def queue_page(
     if urgency is not None:
         statuses = statuses.filter(urgency=urgency)
     services.refresh_stale(services.stale_patients(queryset=patients, now=now), now=now)
-    statuses = statuses.select_related("patient").order_by(
-        "-urgency", F("last_logged_at").desc(nulls_last=True), "patient_id"
+    statuses = (
+        statuses.select_related("patient")
+        .annotate(last_look=looks.last_look_subquery(clinician=clinician))
+        .order_by("-urgency", F("last_logged_at").desc(nulls_last=True), "patient_id")
     )
     page = Paginator(statuses, QUEUE_PAGE_SIZE).get_page(page_number)
     zone = clinician.zone
@@ -93,4 +108,5 @@ def row_for(status: PatientStatus, *, viewer_zone: ZoneInfo, today: datetime.dat
         reasons=presenter.clinician_lines(assessment, viewer_zone=viewer_zone),
         last_logged_at=status.last_logged_at,
         shows_red_flags=any(reason.kind == Kind.RED_FLAG for reason in assessment.reasons),
+        last_look=getattr(status, "last_look", None),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinic import notice_views, views
+from clinic import message_views, notice_views, views
 
 app_name = "clinic"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/<int:pk>/stop/", views.share_revoke, name="share_revoke"),
     path("sharing/who-looked/", views.access_log, name="access_log"),
+    path("messages/", message_views.message_list, name="messages"),
+    path("messages/<int:pk>/read/", message_views.message_read, name="message_read"),
     # The clinician's side
     path("clinic/", views.queue, name="queue"),
     path("clinic/new-code/", views.new_code, name="new_code"),
@@ -25,6 +27,11 @@ urlpatterns = [
         name="acknowledge",
     ),
     path("clinic/patients/<int:patient_id>/notes/", views.note_add, name="note_add"),
+    path(
+        "clinic/patients/<int:patient_id>/message/",
+        message_views.message_send,
+        name="message_send",
+    ),
     path("clinic/patients/<int:patient_id>/summary/", views.summary, name="summary"),
     path("clinic/patients/<int:patient_id>/export-csv.zip", views.export_csv, name="export_csv"),
     path("clinic/patients/<int:patient_id>/fhir.json", views.export_fhir, name="export_fhir"),

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -413,11 +413,13 @@ def acknowledge(request: HttpRequest, patient_id: int) -> HttpResponse:
     their page showed it. A second tap changes nothing."""
     patient = shared_patient_or_404(clinician=request.user, patient_id=patient_id)
     form = AcknowledgeForm(request.POST)
+    back = redirect("clinic:patient_detail", patient_id=patient.pk)
     if not form.is_valid():
-        raise Http404("No such flag")
+        # A form that names no flag (altered, or from an older page): nothing is marked.
+        messages.error(request, _("Nothing was marked: please use a flag's own button."))
+        return back
     data = form.cleaned_data
     now = timezone.now()
-    back = redirect("clinic:patient_detail", patient_id=patient.pk)
     if data["red_flag"] is not None:
         answer = get_object_or_404(RedFlagAnswer, pk=data["red_flag"], patient=patient)
         created = services.acknowledge_answer(clinician=request.user, answer=answer, now=now)

@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
                 "tracker.context_processors.red_flag_banner",
+                "clinic.context_processors.clinician_messages",
             ],
         },
     },
@@ -224,6 +225,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/h/user",
     # The portal's own: a clinician's share code or e-mail typed by a patient (clinic.views).
     "share_request": "10/h/user,30/h/ip",
+    # A clinician's messages to patients (clinic.message_views): plenty for a clinic session,
+    # too few to flood anyone's inbox.
+    "clinician_message": "30/h/user",
     # A patient's report links (tracker.report_views): making them, and opening one from an
     # address (each try counts, found or not; each success renders a report or a PDF).
     "report_link": "20/d/user",

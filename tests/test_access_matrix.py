@@ -354,8 +354,7 @@ SITE_RULES: dict[str, Rule] = {
     "clinic:summary": shared_patient(),
     "clinic:export_csv": shared_patient(),
     "clinic:export_fhir": shared_patient(),
-    # An empty POST names no flag (issue 20: each flag is marked as the page showed it).
-    "clinic:acknowledge": shared_patient(NOT_ALLOWED, NOT_FOUND),
+    "clinic:acknowledge": shared_patient(NOT_ALLOWED, goes_to("clinic:patient_detail")),
     "clinic:note_add": shared_patient(NOT_ALLOWED, goes_to("clinic:patient_detail")),
     # An empty message comes back on the patient view with the error; nothing is sent.
     "clinic:message_send": shared_patient(NOT_ALLOWED, OK),

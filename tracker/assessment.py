@@ -26,7 +26,8 @@ WINDOW_DAYS = 120
 # Red-flag advice stays in front of the patient for this long after they answered.
 ADVICE_HOURS = 24
 # Bump when the rules or the stored shape change: stored rows of another version are recomputed.
-VERSION = 1
+# 2: every flag of a run can be marked seen, and a mark covers the run only as it was then.
+VERSION = 2
 
 
 class Urgency(enum.IntEnum):
@@ -66,6 +67,23 @@ class OpenAnswers:
 
 
 @dataclass(frozen=True)
+class SeenMark:
+    """A clinician marked one flag of a run as seen, with the run as it was then.
+
+    last_day and worst: the run's last day and its worst daily severity at that moment (worst
+    None for a mark made before issue 20 recorded it: then the worst up to last_day counts).
+    by and at: who marked it (their display name) and when.
+    """
+
+    kind: Kind
+    first_day: datetime.date
+    last_day: datetime.date
+    worst: int | None
+    by: str
+    at: datetime.datetime
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the assessment needs, as plain values.
 
@@ -73,7 +91,7 @@ class Facts:
     checkins: (local date, worst severity) from `since` on;
     open_answers: unacknowledged red-flag answers, whatever their age;
     recent_answers: red-flag code -> latest answer time, for answers inside the advice window;
-    acknowledged_runs: first days of runs a clinician marked as seen.
+    seen_marks: the flags of runs clinicians marked as seen (first days inside the window).
     """
 
     since: datetime.date
@@ -81,7 +99,7 @@ class Facts:
     checkins: Sequence[tuple[datetime.date, int]] = ()
     open_answers: Sequence[OpenAnswers] = ()
     recent_answers: Mapping[str, datetime.datetime] = field(default_factory=dict)
-    acknowledged_runs: frozenset[datetime.date] = frozenset()
+    seen_marks: Sequence[SeenMark] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,11 @@ class Reason:
     count: int = 1
     seen: bool = False
     reaches_back: bool = False
+    # A run's worst daily severity so far: what a mark made now records as seen.
+    worst: int | None = None
+    # Who marked it seen and when (only when seen).
+    seen_by: str = ""
+    seen_at: datetime.datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +132,9 @@ class Reason:
             "count": self.count,
             "seen": self.seen,
             "reaches_back": self.reaches_back,
+            "worst": self.worst,
+            "seen_by": self.seen_by,
+            "seen_at": self.seen_at.isoformat() if self.seen_at else None,
         }
 
     @classmethod
@@ -123,6 +149,11 @@ class Reason:
             count=data["count"],
             seen=data["seen"],
             reaches_back=data["reaches_back"],
+            worst=data.get("worst"),
+            seen_by=data.get("seen_by", ""),
+            seen_at=datetime.datetime.fromisoformat(data["seen_at"])
+            if data.get("seen_at")
+            else None,
         )
 
 
@@ -214,29 +245,72 @@ def _red_flag_reasons(open_answers: Iterable[OpenAnswers]) -> list[Reason]:
     return reasons
 
 
+def _lowered(urgency: Urgency) -> Urgency:
+    """Return the urgency of a flag a clinician has seen: one step lower, never below none."""
+    return Urgency(max(urgency - 1, Urgency.NONE))
+
+
+def valid_mark(
+    marks: Iterable[SeenMark],
+    *,
+    kind: Kind,
+    run: rules.Run,
+    worst: Mapping[datetime.date, int],
+    today: datetime.date,
+) -> SeenMark | None:
+    """Return the latest mark that still covers a flag of this run, or None.
+
+    A mark covers the run it was made on (same first day: a run that ended and started again
+    is a new run) while nothing got worse: no day of the run, up to today, has a worse severity
+    than the worst the clinician saw. Days the run grew by at the same severity or better stay
+    covered; a worse day, whenever it was logged or dated, un-sees the flag.
+    """
+    days = dates.dates_between(run.first, max(run.last, today))
+    now_worst = max((worst[day] for day in days if day in worst), default=0)
+    valid = []
+    for mark in marks:
+        if mark.kind != kind or mark.first_day != run.first:
+            continue
+        seen_worst = mark.worst
+        if seen_worst is None:
+            seen_days = dates.dates_between(run.first, mark.last_day)
+            seen_worst = max((worst[day] for day in seen_days if day in worst), default=0)
+        if now_worst <= seen_worst:
+            valid.append(mark)
+    return max(valid, key=lambda mark: mark.at, default=None)
+
+
 def _run_reasons(
     run: rules.Run | None,
     worst: Mapping[datetime.date, int],
-    acknowledged: frozenset[datetime.date],
+    marks: Sequence[SeenMark],
+    *,
+    today: datetime.date,
 ) -> list[Reason]:
     if run is None:
         return []
+    run_worst = max(
+        (worst[day] for day in dates.dates_between(run.first, run.last) if day in worst),
+        default=0,
+    )
 
-    def about_run(kind: Kind, urgency: Urgency, *, seen: bool = False) -> Reason:
+    def about_run(kind: Kind, urgency: Urgency) -> Reason:
+        mark = valid_mark(marks, kind=kind, run=run, worst=worst, today=today)
         return Reason(
             kind=kind,
-            urgency=urgency,
+            urgency=_lowered(urgency) if mark else urgency,
             first=run.first,
             last=run.last,
-            seen=seen,
+            seen=mark is not None,
             reaches_back=run.reaches_window_start,
+            worst=run_worst,
+            seen_by=mark.by if mark else "",
+            seen_at=mark.at if mark else None,
         )
 
     reasons = []
     if rules.persistence_flag(run):
-        seen = run.first in acknowledged
-        urgency = Urgency.SOON if seen else Urgency.TWO_WEEK
-        reasons.append(about_run(Kind.TWO_WEEK, urgency, seen=seen))
+        reasons.append(about_run(Kind.TWO_WEEK, Urgency.TWO_WEEK))
     if rules.severe_streak(worst, run=run):
         reasons.append(about_run(Kind.SEVERE_STREAK, Urgency.SOON))
     if rules.worsening(worst, run=run):
@@ -312,7 +386,7 @@ def assess(facts: Facts, *, now: datetime.datetime, zone: ZoneInfo) -> Assessmen
     )
     reasons = [
         *_red_flag_reasons(facts.open_answers),
-        *_run_reasons(run, worst, facts.acknowledged_runs),
+        *_run_reasons(run, worst, facts.seen_marks, today=today),
     ]
     advice_from = now - datetime.timedelta(hours=ADVICE_HOURS)
     recent = {

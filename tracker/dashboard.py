@@ -17,7 +17,6 @@ from education.models import Article
 from tracker import dates, presenter, rules
 from tracker.assessment import Assessment
 from tracker.models import (
-    Acknowledgement,
     CheckIn,
     Drink,
     Episode,
@@ -137,7 +136,6 @@ class Summary:
     comparison: rules.HydrationComparison | None
     today_ml: int
     today_complete: bool
-    run_seen_by: list[Acknowledgement] = field(default_factory=list)
     open_episodes: list[Episode] = field(default_factory=list)
     recent_episodes: list[Episode] = field(default_factory=list)
 
@@ -266,16 +264,6 @@ def build_summary(
         if slugs
         else {}
     )
-    run = assessment.run
-    seen_by = (
-        list(
-            Acknowledgement.objects.filter(patient=patient, run_first_day=run.first)
-            .select_related("clinician__clinician_profile")
-            .order_by("created_at")
-        )
-        if for_patient and run is not None and rules.persistence_flag(run)
-        else []
-    )
 
     spans = [rules.EpisodeDays(first, last, worst) for first, last, worst, _n in episode_days]
     worst = rules.daily_worst_severity(
@@ -335,7 +323,6 @@ def build_summary(
         comparison=comparison,
         today_ml=drink_totals.get(today, (0, 0))[0],
         today_complete=today in marked_complete,
-        run_seen_by=seen_by,
         open_episodes=still_going,
         recent_episodes=recent,
     )

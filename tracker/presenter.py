@@ -108,13 +108,35 @@ def clinician_line(reason: Reason, *, viewer_zone: ZoneInfo) -> str:
         return line
     if reason.kind == Kind.TWO_WEEK:
         line = _("symptoms for more than two weeks: %(days)s") % {"days": run_days(reason)}
-        return line + " " + _("(seen)") if reason.seen else line
-    if reason.kind == Kind.SEVERE_STREAK:
-        return _("severe pain (7 or more) on three logged days in a row")
-    return _(
-        "pain getting worse: the last three logged days are at least 2 points worse than the "
-        "first three of the run"
-    )
+    elif reason.kind == Kind.SEVERE_STREAK:
+        line = _("severe pain (7 or more) on three logged days in a row")
+    else:
+        line = _(
+            "pain getting worse: the last three logged days are at least 2 points worse than the "
+            "first three of the run"
+        )
+    if not reason.seen:
+        return line
+    if reason.seen_at is None:
+        return line + " " + _("(seen)")
+    return line + " " + _("(seen by %(name)s on %(date)s)") % _seen_words(reason, viewer_zone)
+
+
+def _seen_words(reason: Reason, zone: ZoneInfo) -> dict[str, str]:
+    assert reason.seen_at is not None
+    return {
+        "name": reason.seen_by or _("a clinician"),
+        "date": format_local(reason.seen_at, "j M Y", zone),
+    }
+
+
+def seen_line(reason: Reason, *, viewer_zone: ZoneInfo) -> str:
+    """Say who marked a flag as seen and on which day (in the reader's zone); "" if unseen."""
+    if not reason.seen:
+        return ""
+    if reason.seen_at is None:
+        return _("Seen")
+    return _("Seen by %(name)s on %(date)s") % _seen_words(reason, viewer_zone)
 
 
 def clinician_lines(assessment: Assessment, *, viewer_zone: ZoneInfo) -> list[str]:
@@ -140,6 +162,8 @@ class Notice:
     heading: str
     lines: list[str] = field(default_factory=list)
     reason: Reason | None = None
+    # The notice's flags a clinician has seen (and nothing changed since): who, and when.
+    seen: list[Reason] = field(default_factory=list)
 
 
 def patient_notices(assessment: Assessment) -> list[Notice]:
@@ -167,14 +191,16 @@ def patient_notices(assessment: Assessment) -> list[Notice]:
                     ),
                 ],
                 reason=two_week,
+                seen=[two_week] if two_week.seen else [],
             )
         )
     prompts = []
-    if assessment.reason(Kind.SEVERE_STREAK):
+    streak, worse = assessment.reason(Kind.SEVERE_STREAK), assessment.reason(Kind.WORSENING)
+    if streak:
         prompts.append(
             _("You have rated your pain as severe (7 or more) on three logged days in a row.")
         )
-    if assessment.reason(Kind.WORSENING):
+    if worse:
         prompts.append(
             _(
                 "Your pain has been getting worse: your last three logged days are at least 2 "
@@ -187,6 +213,7 @@ def patient_notices(assessment: Assessment) -> list[Notice]:
                 urgency=Urgency.SOON,
                 heading=_("Book an appointment with a GP or physiotherapist in the next few days"),
                 lines=prompts,
+                seen=[reason for reason in (streak, worse) if reason and reason.seen],
             )
         )
     return notices

@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,7 +30,10 @@ from tracker.assessment import (
     ADVICE_HOURS,
     VERSION,
     Facts,
+    Kind,
     OpenAnswers,
+    Reason,
+    SeenMark,
     Urgency,
     assess,
     window_start,
@@ -114,6 +118,30 @@ def _episode_days(
     return by_patient
 
 
+def seen_by_name(clinician: User) -> str:
+    """Return the name a clinician goes by for patients: the display name staff set, else their
+    own (clinic.access.clinician_name says the same; the tracker cannot import the clinic)."""
+    profile = getattr(clinician, "clinician_profile", None)
+    return getattr(profile, "display_name", "") or str(clinician)
+
+
+def _seen_mark(mark: Acknowledgement, *, zone: ZoneInfo) -> SeenMark:
+    assert mark.run_first_day is not None
+    return SeenMark(
+        # Marks made before issue 20 were all of the two-week flag (migration 0011).
+        kind=Kind(mark.kind or Kind.TWO_WEEK),
+        first_day=mark.run_first_day,
+        # Before issue 20 a mark recorded neither the run's last day nor its worst: it covers
+        # the days before the one it was made on (what was logged on that day may have come
+        # after the mark; the safer mistake is to show it again).
+        last_day=mark.run_last_day
+        or dates.local_day(mark.created_at, zone) - datetime.timedelta(days=1),
+        worst=mark.worst_seen,
+        by=seen_by_name(mark.clinician),
+        at=mark.created_at,
+    )
+
+
 def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int, Facts]:
     """Read the assessment's facts for several patients in five queries, whatever their number
     and however long their histories: episodes come grouped by their days, so a thousand
@@ -159,12 +187,14 @@ def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int,
         .order_by()
     ):
         recent[patient_id][code] = latest
-    acknowledged: dict[int, set[datetime.date]] = defaultdict(set)
-    for patient_id, first_day in Acknowledgement.objects.filter(
-        patient_id__in=ids, run_first_day__gte=earliest
-    ).values_list("patient_id", "run_first_day"):
-        if first_day is not None:
-            acknowledged[patient_id].add(first_day)
+    marks: dict[int, list[SeenMark]] = defaultdict(list)
+    zones = {p.pk: p.zone for p in patients}
+    for mark in (
+        Acknowledgement.objects.filter(patient_id__in=ids, run_first_day__gte=earliest)
+        .select_related("clinician__clinician_profile")
+        .order_by()
+    ):
+        marks[mark.patient_id].append(_seen_mark(mark, zone=zones[mark.patient_id]))
     return {
         pk: Facts(
             since=since,
@@ -172,7 +202,7 @@ def load_facts(patients: Sequence[User], *, now: datetime.datetime) -> dict[int,
             checkins=[(day, severity) for day, severity in checkins[pk] if day >= since],
             open_answers=open_answers[pk],
             recent_answers=recent[pk],
-            acknowledged_runs=frozenset(day for day in acknowledged[pk] if day >= since),
+            seen_marks=[mark for mark in marks[pk] if mark.first_day >= since],
         )
         for pk, since in sinces.items()
     }
@@ -573,28 +603,84 @@ def delete_drink(*, drink: Drink, now: datetime.datetime) -> None:
 
 
 @transaction.atomic
-def acknowledge_answer(*, clinician: User, answer: RedFlagAnswer, now: datetime.datetime) -> None:
-    """Record that a clinician saw a red-flag answer; it no longer ranks the patient."""
+def acknowledge_answer(*, clinician: User, answer: RedFlagAnswer, now: datetime.datetime) -> bool:
+    """Record that a clinician saw a red-flag answer; it no longer ranks the patient. Return
+    whether this made a new mark (a second tap, or another clinician's earlier mark, does not)."""
     row = _lock_one(answer.patient)
-    Acknowledgement.objects.get_or_create(
-        patient=answer.patient, clinician=clinician, red_flag=answer
+    _mark, created = Acknowledgement.objects.get_or_create(
+        patient=answer.patient,
+        clinician=clinician,
+        red_flag=answer,
+        defaults={"kind": Kind.RED_FLAG},
     )
     _recompute({answer.patient_id: row}, [answer.patient], now=now)
+    return created
 
 
-@transaction.atomic
-def acknowledge_run(*, clinician: User, patient: User, now: datetime.datetime) -> rules.Run | None:
-    """Record that a clinician saw the current run of symptoms; return it (None if none)."""
-    row = _lock_one(patient)
-    if row.is_stale(now=now, time_zone=patient.time_zone):
+@dataclass(frozen=True)
+class SeenRun:
+    """A flag of a run as the clinician was shown it: its kind, the run's days and its worst."""
+
+    kind: Kind
+    first: datetime.date
+    last: datetime.date
+    worst: int
+
+
+class MarkOutcome(enum.Enum):
+    MARKED = "marked"
+    # Already seen as it stands (a second tap, or another clinician saw it): nothing new.
+    ALREADY_SEEN = "already_seen"
+    # The flag is gone, belongs to another run, or got worse since the page was shown: the
+    # mark was kept as shown, but it does not cover what the log says now.
+    CHANGED = "changed"
+    GONE = "gone"
+
+
+def acknowledge_flag(
+    *, clinician: User, patient: User, shown: SeenRun, now: datetime.datetime
+) -> MarkOutcome:
+    """Record that a clinician saw one flag of the current run, as it was on their page.
+
+    The mark records the run's last day and worst severity that the clinician was shown, not
+    what the log says at the moment of the tap: an entry logged in between stays unseen.
+    """
+    if shown.kind == Kind.RED_FLAG:
+        raise ValueError("red-flag answers are marked one by one (acknowledge_answer)")
+    with transaction.atomic():
+        row = _lock_one(patient)
+        if row.is_stale(now=now, time_zone=patient.time_zone):
+            _recompute({patient.pk: row}, [patient], now=now)
+        reason: Reason | None = row.assessment.reason(shown.kind)
+        if reason is None or reason.first != shown.first:
+            return MarkOutcome.GONE
+        if reason.seen:
+            return MarkOutcome.ALREADY_SEEN
+        Acknowledgement.objects.create(
+            patient=patient,
+            clinician=clinician,
+            kind=shown.kind,
+            run_first_day=shown.first,
+            # Never more than the run as it is: a forged form cannot cover days to come.
+            run_last_day=min(shown.last, reason.last or shown.last),
+            worst_seen=min(shown.worst, reason.worst if reason.worst is not None else 0),
+        )
         _recompute({patient.pk: row}, [patient], now=now)
-    run = row.assessment.run
-    if run is None:
+        reason = row.assessment.reason(shown.kind)
+    return MarkOutcome.MARKED if reason is not None and reason.seen else MarkOutcome.CHANGED
+
+
+def acknowledge_run(*, clinician: User, patient: User, now: datetime.datetime) -> rules.Run | None:
+    """Record that a clinician saw the current run's two-week flag as it stands now; return the
+    run (None if there is none, or it has no two-week flag)."""
+    assessment = status_for(patient, now=now).assessment
+    run, reason = assessment.run, assessment.reason(Kind.TWO_WEEK)
+    if run is None or reason is None or reason.first is None or reason.last is None:
         return None
-    Acknowledgement.objects.get_or_create(
-        patient=patient, clinician=clinician, run_first_day=run.first
+    shown = SeenRun(
+        kind=Kind.TWO_WEEK, first=reason.first, last=reason.last, worst=reason.worst or 0
     )
-    _recompute({patient.pk: row}, [patient], now=now)
+    acknowledge_flag(clinician=clinician, patient=patient, shown=shown, now=now)
     return run
 
 

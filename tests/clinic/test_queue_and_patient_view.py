@@ -224,7 +224,8 @@ def test_the_queue_is_paginated_fifty_a_page(bob, bob_client):
 
 # 1 session, 2 the clinician, 3 the clinician's roles, 4 the shared patients whose stored status
 # is missing or stale (none here), 5 the number of shared patients' statuses (the paginator),
-# 6 the page of statuses with their patients (their identities too), 7 the clinician's share
+# 6 the page of statuses with their patients (their identities too, and as a subquery the
+# clinician's last look at each, for "New since you last looked"), 7 the clinician's share
 # code (and display name), 8 the audit rows of the patients whose red-flag answers the page shows
 # (one INSERT for the page; none when no row shows any), 9 the number of requests waiting.
 QUEUE_QUERIES = 9
@@ -432,15 +433,24 @@ def test_a_bad_date_range_is_explained_and_falls_back(alice, bob, bob_client):
 def test_acknowledging_the_run_is_shown_and_recorded(alice, bob, bob_client):
     shares_with(alice, bob)
     daily_episodes(alice, days=16)
-    response = bob_client.post(reverse("clinic:acknowledge", args=[alice.pk]), {"run": "current"})
+    first = today_of(alice) - datetime.timedelta(days=15)
+    response = bob_client.post(
+        reverse("clinic:acknowledge", args=[alice.pk]),
+        {"kind": "persistence", "first": first, "last": today_of(alice), "worst": 4},
+    )
     assert response.status_code == 302
     ack = Acknowledgement.objects.get()
-    assert ack.run_first_day == today_of(alice) - datetime.timedelta(days=15)
+    assert (ack.run_first_day, ack.kind, ack.run_last_day, ack.worst_seen) == (
+        first,
+        "persistence",
+        today_of(alice),
+        4,
+    )
     assert AuditEvent.objects.filter(action="acknowledge").count() == 1
     (row,) = queue_rows(bob_client.get(QUEUE))
-    # A seen two-week flag still shows, one step lower.
+    # A seen two-week flag still shows, one step lower, with who saw it and when.
     assert row.urgency == Urgency.SOON
-    assert row.reasons[0].endswith("(seen)")
+    assert row.reasons[0].endswith(f"(seen by bob on {long_day(today_of(bob))})")
 
 
 def test_a_clinician_cannot_acknowledge_another_patients_answer(alice, charlie, bob, bob_client):

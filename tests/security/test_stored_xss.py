@@ -25,6 +25,8 @@ from education.models import Source
 from tests.conftest import make_article
 from tests.factories import answer_red_flags, check_in, share
 from tests.properties.conftest import client_with
+from tracker import services
+from tracker.assessment import Kind
 from tracker.dashboard import patient_profile
 from tracker.models import Acknowledgement, Episode, RedFlagAnswer
 
@@ -268,10 +270,18 @@ def test_names_episode_text_and_notes_are_inert_on_every_page(
     today = timezone.now().astimezone(alice.zone).date()
     for n in range(16):
         check_in(alice, day=today - datetime.timedelta(days=n), severity=3)
-    for seen in ({"red_flag": answer.pk}, {"run": "current"}):
+    two_week = services.status_for(alice, now=timezone.now()).assessment.reason(Kind.TWO_WEEK)
+    shown = {"kind": "persistence", "first": two_week.first, "last": two_week.last, "worst": 3}
+    for seen in ({"red_flag": answer.pk}, shown):
         response = bob_client.post(reverse("clinic:acknowledge", args=[alice.pk]), seen)
         assert response.status_code == 302
     assert Acknowledgement.objects.filter(patient=alice).count() == 2
+    # A message from bob (issue 20), shown on her dashboard and her messages page.
+    message = bob_client.post(
+        reverse("clinic:message_send", args=[alice.pk]),
+        {"text": text, "key": "8b0f5a52-3f4e-4c1a-9d55-0e6f1f0c2a11"},
+    )
+    assert message.status_code == 302
     alice.refresh_from_db()
     bob.refresh_from_db()
     stored = [
@@ -293,6 +303,7 @@ def test_names_episode_text_and_notes_are_inert_on_every_page(
         "advice (bob saw it)": reverse("tracker:advice"),
         "sharing (bob's name)": reverse("clinic:sharing"),
         "who looked (bob's name)": reverse("clinic:access_log"),
+        "messages (bob's name and message)": reverse("clinic:messages"),
         "profile": reverse("profile"),
     }
     bobs_pages = {

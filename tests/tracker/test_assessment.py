@@ -19,6 +19,7 @@ from tracker.assessment import (
     Facts,
     Kind,
     OpenAnswers,
+    SeenMark,
     Urgency,
     assess,
     window_start,
@@ -55,6 +56,12 @@ def run_of(
         Facts(since=window_start(today), episodes=episodes, checkins=checkins, **facts),
         now=noon(today),
         zone=LONDON,
+    )
+
+
+def seen(kind: Kind, *, first: datetime.date, last: datetime.date, worst: int | None) -> SeenMark:
+    return SeenMark(
+        kind=kind, first_day=first, last_day=last, worst=worst, by="Dr Okafor", at=noon(last)
     )
 
 
@@ -132,11 +139,11 @@ def test_pain_getting_worse_prompts() -> None:
 
 
 def test_a_seen_two_week_flag_stays_but_no_longer_ranks_as_two_week() -> None:
-    result = run_of(
-        today=d(15), episodes=sym_days(d(1), d(15)), acknowledged_runs=frozenset({d(1)})
-    )
+    mark = seen(Kind.TWO_WEEK, first=d(1), last=d(15), worst=4)
+    result = run_of(today=d(15), episodes=sym_days(d(1), d(15)), seen_marks=[mark])
     reason = result.reason(Kind.TWO_WEEK)
     assert reason.seen
+    assert (reason.seen_by, reason.seen_at) == ("Dr Okafor", mark.at)
     assert result.urgency == Urgency.SOON
 
 

@@ -334,9 +334,11 @@ def test_dashboard_queries_do_not_grow_with_history(
     # 1 session, 2 user with profile, 3 the stored status (fresh, so not recomputed),
     # 4 episode days in the window, 5 check-ins, 6 drink totals, 7 complete days,
     # 8 trigger counts, 9 relief counts, 10 episodes still going, 11 the latest episodes,
-    # 12 linked articles, 13 clinicians who saw the run (the two-week flag is raised),
-    # 14 the navigation's clinician check (the red-flag banner reuses the view's status row).
-    with django_assert_num_queries(14):
+    # 12 linked articles, 13 this week's function score, 14 the latest medicine doses,
+    # 15 the navigation's clinician check (the red-flag banner reuses the view's status row),
+    # 16 unread messages from clinicians (clinic.context_processors). Who saw a flag is in
+    # the stored status since issue 20: no query of its own.
+    with django_assert_num_queries(16):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     # The window is bounded: five years of history still yields only the window's episodes.

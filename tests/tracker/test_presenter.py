@@ -1,6 +1,7 @@
 """tracker.presenter: the one wording of an assessment, for the patient and for clinicians."""
 
 import datetime
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from tracker.assessment import Assessment, Kind, Reason, Urgency
@@ -10,6 +11,7 @@ from tracker.presenter import (
     format_local,
     hydration_comparison_lines,
     patient_notices,
+    seen_line,
 )
 from tracker.rules import HydrationComparison, Run
 
@@ -55,6 +57,28 @@ def test_a_seen_flag_says_so_and_a_run_past_the_window_says_at_least() -> None:
     assert clinician_lines(assessment(seen), viewer_zone=LONDON) == [
         "symptoms for more than two weeks: from at least 1 Jan 2025 to 18 Jan 2025 (seen)"
     ]
+
+
+def test_a_seen_flag_names_who_saw_it_and_the_day_in_the_readers_zone() -> None:
+    # 23:30 in London on 18 January is already the 19th in Auckland.
+    at = datetime.datetime(2025, 1, 18, 23, 30, tzinfo=LONDON)
+    streak = Reason(
+        kind=Kind.SEVERE_STREAK,
+        urgency=Urgency.NONE,
+        first=FIRST,
+        last=LAST,
+        seen=True,
+        seen_by="Dr Okafor",
+        seen_at=at,
+    )
+    assert clinician_lines(assessment(streak), viewer_zone=LONDON) == [
+        "severe pain (7 or more) on three logged days in a row (seen by Dr Okafor on 18 Jan 2025)"
+    ]
+    auckland = ZoneInfo("Pacific/Auckland")
+    assert seen_line(streak, viewer_zone=auckland) == "Seen by Dr Okafor on 19 Jan 2025"
+    assert seen_line(replace(streak, seen=False), viewer_zone=LONDON) == ""
+    (notice,) = patient_notices(assessment(streak))
+    assert notice.seen == [streak]
 
 
 def test_the_patient_is_told_what_to_do_about_a_two_week_run() -> None:

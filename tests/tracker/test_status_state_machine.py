@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 
 from accounts.models import User
 from tracker import dates, rules, services
-from tracker.assessment import assess
+from tracker.assessment import Kind, assess
 from tracker.models import Episode, PatientStatus, RedFlagAnswer
 from tracker.services import EpisodeInput
 
@@ -123,6 +123,18 @@ class StatusMachine(RuleBasedStateMachine):
     @rule()
     def clinician_sees_the_run(self) -> None:
         services.acknowledge_run(clinician=self.clinician, patient=self.patient, now=self.now)
+
+    @rule(kind=st.sampled_from([Kind.TWO_WEEK, Kind.SEVERE_STREAK, Kind.WORSENING]))
+    def clinician_sees_a_flag_as_shown(self, kind: Kind) -> None:
+        reason = services.status_for(self.patient, now=self.now).assessment.reason(kind)
+        if reason is None or reason.first is None or reason.last is None:
+            return
+        shown = services.SeenRun(
+            kind=kind, first=reason.first, last=reason.last, worst=reason.worst or 0
+        )
+        services.acknowledge_flag(
+            clinician=self.clinician, patient=self.patient, shown=shown, now=self.now
+        )
 
     @rule(zone=st.sampled_from(ZONES))
     def move_zone(self, zone: str) -> None:
