@@ -142,6 +142,10 @@ class Report:
     def chart_height(self) -> int:
         return CHART_HEIGHT
 
+    @property
+    def bar_width(self) -> int:
+        return CHART_BAR_WIDTH
+
 
 # Choosing a period
 
@@ -316,13 +320,13 @@ def _score_change(scores: list[ScoreRow]) -> str:
     first, last = scores[0], scores[-1]
     change = round(last.score - first.score, 1)
     return _(
-        "The weekly score went from %(first)s (week of %(first_week)s) to %(last)s (week of "
-        "%(last_week)s), a change of %(change)s. Lower is better."
+        "The weekly score went from %(first)s (answered %(first_day)s) to %(last)s (answered "
+        "%(last_day)s), a change of %(change)s. Lower is better."
     ) % {
         "first": first.score,
-        "first_week": presenter.format_local(first.week, "j M"),
+        "first_day": presenter.format_local(first.day, "j M"),
         "last": last.score,
-        "last_week": presenter.format_local(last.week, "j M"),
+        "last_day": presenter.format_local(last.day, "j M"),
         "change": f"{change:+}",
     }
 
@@ -432,7 +436,7 @@ def build_report(
         )
         for row in FunctionScore.objects.filter(
             patient=patient, day__gte=since, day__lte=until
-        ).order_by("week")
+        ).order_by("day", "week")
     ]
     # 7: red-flag answers given from the first instant of `since` to the end of `until`.
     answers = RedFlagAnswer.objects.filter(

@@ -21,18 +21,19 @@ BASE_URL = "https://report.invalid/"
 
 
 def static_file(name: str) -> Path | None:
-    """Return the file of a static name (hashed, as collected, or as in the source), or None."""
+    """Return the file of a static name, or None: the source file (as the finders find it),
+    else the collected one (a hashed name exists only there)."""
     name = posixpath.normpath(unquote(name)).lstrip("/")
     if name.startswith(".."):
         return None
+    found = finders.find(name)
+    if isinstance(found, str):
+        return Path(found)
     try:
         collected = Path(staticfiles_storage.path(name))
     except (NotImplementedError, SuspiciousFileOperation):
-        collected = None
-    if collected is not None and collected.is_file():
-        return collected
-    found = finders.find(name)
-    return Path(found) if isinstance(found, str) else None
+        return None
+    return collected if collected.is_file() else None
 
 
 class StaticFilesOnly(URLFetcher):

@@ -736,3 +736,43 @@ def test_the_links_rules_answer_for_a_given_instant(alice_london: User) -> None:
     assert report_links.revoke_link(link=made, now=NOW) is False
     assert report_links.open_link(token=token, what="page", now=NOW) is None
     assert ReportLinkOpening.objects.filter(link=made).count() == 1
+
+
+def test_a_busy_month_fits_on_one_a4_page(alice_london: User, rf) -> None:
+    from django.template.loader import render_to_string
+
+    from tracker.report_pdf import render_pdf
+
+    until = dates.local_day(NOW, alice_london.zone)
+    since = until - datetime.timedelta(days=27)
+    for n in range(0, 28, 2):
+        day = since + datetime.timedelta(days=n)
+        log_episode(
+            alice_london,
+            start=at(day, 8),
+            end=at(day, 9),
+            severity=3 + n % 6,
+            now=NOW,
+            triggers=[Trigger.HEAVY_LIFTING, Trigger.STRESS, Trigger.LONG_SITTING][: 1 + n % 3],
+            relief={
+                Relief.HEAT: Effect.MUCH_BETTER,
+                Relief.STRETCHING: Effect.WORSE if n % 4 else Effect.A_BIT_BETTER,
+                Relief.ANTI_INFLAMMATORY: Effect.A_BIT_BETTER,
+                Relief.SHORT_REST: Effect.NO_CHANGE,
+            },
+        )
+        take(alice_london, day, helped=Effect.A_BIT_BETTER, side_effects="Sore stomach")
+        take(alice_london, day, name="Paracetamol", dose="1", unit=DoseUnit.G)
+    take(alice_london, until, name="Diazepam", dose="2", side_effects="Drowsy the next morning")
+    for week in range(4):
+        score(alice_london, since + datetime.timedelta(days=7 * week + 1), 7 - week, 6, 5)
+    answer(alice_london, FEVER, at(until - datetime.timedelta(days=3), 9))
+    answer(alice_london, "night_pain", at(until - datetime.timedelta(days=2), 9))
+    report = build_report(patient=alice_london, since=since, until=until, now=NOW)
+    html = render_to_string(
+        "tracker/report/document.html", {"report": report, "public": False}, request=rf.get("/")
+    )
+
+    pdf = render_pdf(html)
+
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
