@@ -4,6 +4,9 @@ Every value can be overridden on the command line (the benchmark and the load te
 """
 
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Synchronous workers: each handles one request at a time, so a 2-core server runs about
@@ -27,3 +30,18 @@ max_requests_jitter = 2000
 # the referrer: no health data or names in logs, even from a search someone typed.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
+
+
+# A patient's report link carries its secret in the path (/r/<secret>/): the log shows
+# /r/…/ instead, so reading the log never opens anyone's report.
+SECRET_IN_PATH = re.compile(r"^/r/[^/]+/")
+
+
+class RedactingLogger(Logger):
+    def atoms(self, resp: object, req: object, environ: dict, request_time: object) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = SECRET_IN_PATH.sub("/r/…/", atoms["U"])
+        return atoms
+
+
+logger_class = RedactingLogger

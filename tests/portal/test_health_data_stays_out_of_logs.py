@@ -76,9 +76,15 @@ def test_what_a_patient_and_clinician_type_is_never_logged(
 
 
 def test_no_patient_or_clinician_page_has_a_form_that_puts_its_fields_in_the_address() -> None:
-    # Only the public article search and the clinician's date range may use GET: an article
+    # Only the public article search and the date ranges may use GET: an article
     # query is not about a person, and a date range is only dates.
-    allowed = {"education/search.html", "portal/home.html", "clinic/patient_detail.html"}
+    # The patient's report takes its period the same way (dates only).
+    allowed = {
+        "education/search.html",
+        "portal/home.html",
+        "clinic/patient_detail.html",
+        "tracker/report/report.html",
+    }
     templates = Path(settings.BASE_DIR, "templates")
     with_get = {
         str(path.relative_to(templates))

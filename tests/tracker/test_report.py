@@ -776,3 +776,33 @@ def test_a_busy_month_fits_on_one_a4_page(alice_london: User, rf) -> None:
     pdf = render_pdf(html)
 
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
+def test_the_access_log_never_shows_a_link_secret() -> None:
+    import runpy
+    import types
+
+    from django.conf import settings
+    from gunicorn.config import Config
+
+    config = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+    logger = config["logger_class"](Config())
+    response = types.SimpleNamespace(status="200 OK", response_length=10, sent=10, headers=[])
+    request = types.SimpleNamespace(headers=[])
+    secret = "S" * 43
+
+    def logged_path(path: str) -> str:
+        environ = {
+            "REMOTE_ADDR": "192.0.2.1",
+            "PATH_INFO": path,
+            "RAW_URI": path,
+            "REQUEST_METHOD": "GET",
+            "QUERY_STRING": "",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        atoms = logger.atoms(response, request, environ, datetime.timedelta(milliseconds=5))
+        return atoms["U"]
+
+    assert logged_path(f"/r/{secret}/") == "/r/…/"
+    assert logged_path(f"/r/{secret}/report.pdf") == "/r/…/report.pdf"
+    assert logged_path("/tracker/report/") == "/tracker/report/"
