@@ -358,8 +358,10 @@ def test_episodes_carry_their_zone_and_the_local_days_they_cover(alice) -> None:
     to_midnight = make_episode(
         alice, started_at=utc(2024, 7, 9, 17, 30), ended_at=utc(2024, 7, 9, 18, 30)
     )
-    ongoing = make_episode(alice, started_at=timezone.now() - timedelta(hours=1))
-    today = timezone.now().astimezone(alice.zone).date()
+    ongoing_start = timezone.now() - timedelta(hours=1)
+    ongoing = make_episode(alice, started_at=ongoing_start)
+    # Its first day is the local day it started on (yesterday between 18:30 and 19:30 UTC).
+    started_on = ongoing_start.astimezone(alice.zone).date()
 
     episodes = {e["id"]: e for e in export_data(patient=alice)["episodes"]}
     rows = {
@@ -369,7 +371,7 @@ def test_episodes_carry_their_zone_and_the_local_days_they_cover(alice) -> None:
     expected = {
         across.pk: ("2024-07-01", "2024-07-03"),
         to_midnight.pk: ("2024-07-09", "2024-07-09"),
-        ongoing.pk: (today.isoformat(), None),
+        ongoing.pk: (started_on.isoformat(), None),
     }
     for pk, (first, last) in expected.items():
         assert episodes[pk]["time_zone"] == "Asia/Kolkata"
