@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from tracker import dates, presenter, rules, services
@@ -185,39 +184,33 @@ def suggested_period(
 def _weeks(
     since: datetime.date, until: datetime.date, severities: dict[datetime.date, list[int]]
 ) -> list[WeekRow]:
-    rows = []
+    spans = []
     first = since
     while first <= until:
         last = min(until, first + datetime.timedelta(days=6 - first.weekday()))
-        values = [s for day in dates.dates_between(first, last) for s in severities.get(day, [])]
-        average = (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else None
+        spans.append((first, last))
+        first = last + datetime.timedelta(days=1)
+    values = [
+        [s for day in dates.dates_between(first, last) for s in severities.get(day, [])]
+        for first, last in spans
+    ]
+    most = max(map(len, values), default=0)
+    rows = []
+    for index, ((first, last), week) in enumerate(zip(spans, values, strict=True)):
+        height = round((CHART_HEIGHT - 4) * len(week) / most) if most else 0
         rows.append(
             WeekRow(
                 first=first,
                 last=last,
-                episodes=len(values),
-                worst=max(values, default=None),
-                average=average,
-            )
-        )
-        first = last + datetime.timedelta(days=1)
-    most = max((row.episodes for row in rows), default=0)
-    charted = []
-    for index, row in enumerate(rows):
-        height = round((CHART_HEIGHT - 4) * row.episodes / most) if most else 0
-        charted.append(
-            WeekRow(
-                first=row.first,
-                last=row.last,
-                episodes=row.episodes,
-                worst=row.worst,
-                average=row.average,
+                episodes=len(week),
+                worst=max(week, default=None),
+                average=(Decimal(sum(week)) / len(week)).quantize(Decimal("0.1")) if week else None,
                 bar_x=index * CHART_BAR_STEP + (CHART_BAR_STEP - CHART_BAR_WIDTH) // 2,
                 bar_y=CHART_HEIGHT - height,
                 bar_height=height,
             )
         )
-    return charted
+    return rows
 
 
 def _trend(weeks: list[WeekRow]) -> str:
@@ -494,17 +487,3 @@ def build_report(
             )
         ),
     )
-
-
-def period_words(since: datetime.date, until: datetime.date) -> str:
-    """Say the period in words, for the page's title and the link list."""
-    days = (until - since).days + 1
-    return ngettext(
-        "%(since)s to %(until)s (%(days)s day)",
-        "%(since)s to %(until)s (%(days)s days)",
-        days,
-    ) % {
-        "since": presenter.format_local(since, "j M Y"),
-        "until": presenter.format_local(until, "j M Y"),
-        "days": days,
-    }

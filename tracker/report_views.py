@@ -190,13 +190,12 @@ def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 # The public pages behind a link
 
 
-def _shared(request: HttpRequest, token: str, what: str) -> tuple[ReportLink, Report]:
+def _shared(token: str, what: str) -> Report:
     now = timezone.now()
     link = report_links.open_link(token=token, what=what, now=now)
     if link is None:
         raise Http404("no such report")
-    data = build_report(patient=link.patient, since=link.since, until=link.until, now=now)
-    return link, data
+    return build_report(patient=link.patient, since=link.since, until=link.until, now=now)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -219,7 +218,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     refused = _limited(request)
     if refused is not None:
         return refused
-    link, data = _shared(request, token, report_links.Opened.PAGE)
+    data = _shared(token, report_links.Opened.PAGE)
     html = _document(
         request,
         data,
@@ -236,5 +235,5 @@ def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
     refused = _limited(request)
     if refused is not None:
         return refused
-    _link, data = _shared(request, token, report_links.Opened.PDF)
+    data = _shared(token, report_links.Opened.PDF)
     return _private(_pdf_response(_document(request, data, public=False), data))
