@@ -1,10 +1,12 @@
 """Journey 4: a patient shares with a clinician, who sees her first, opens her timeline,
-acknowledges her flag and prints a summary; she stops sharing and the clinician is shut out."""
+acknowledges her flag, sends her a message she reads on her dashboard, and prints a summary;
+she stops sharing and the clinician is shut out."""
 
 import datetime
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -82,6 +84,22 @@ def test_sharing_queue_acknowledgement_summary_and_revocation(open_browser):
         clinician=clinician, patient=alice, red_flag__isnull=False
     ).exists()
     doctor.check()
+
+    # He sends her a short message (issue 20); she reads it on her dashboard.
+    doctor.page.get_by_label(re.compile("Send the patient a short message")).fill(
+        "Please book a review with the physio this week."
+    )
+    doctor.page.get_by_role("button", name="Send message").click()
+    expect(doctor.page.get_by_role("status")).to_contain_text("Message sent")
+    doctor.check()
+    patient.goto(reverse("tracker:dashboard"))
+    card = patient.page.get_by_role("region", name="Messages from your clinician")
+    expect(card).to_contain_text("Please book a review with the physio this week.")
+    expect(card).to_contain_text("From Bob Okafor")
+    patient.check()
+    card.get_by_role("button", name="Mark as read").click()
+    expect(patient.page.get_by_role("region", name="Messages from your clinician")).to_have_count(0)
+    patient.page.get_by_role("link", name="Sharing", exact=True).click()
 
     doctor.page.get_by_role("link", name="Printable summary").click()
     expect(doctor.page.get_by_role("heading", level=1)).to_have_text(
