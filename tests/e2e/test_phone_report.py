@@ -17,6 +17,17 @@ from tracker.models import Effect, Relief, ReportLink, ReportLinkOpening, Trigge
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def small_targets(page) -> list[str]:
+    """Return the page's own buttons, links styled as buttons and fields under 44 px high."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.report-links .btn, .report-links input')]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.textContent.trim() || el.name, el.getBoundingClientRect()])
+            .filter(([, r]) => r.height < 44)
+            .map(([name, r]) => `${name}: ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+    )
+
+
 def test_a_patient_shares_her_report_from_her_phone_and_revokes_it(open_browser) -> None:
     alice = make_user("alice")
     log_episode(
@@ -37,6 +48,7 @@ def test_a_patient_shares_her_report_from_her_phone_and_revokes_it(open_browser)
     expect(page.get_by_role("heading", name="Questions to ask")).to_be_visible()
     expect(page.get_by_text("1 episode started in the period")).to_be_visible()
     phone.check(screenshot="report-page")
+    assert small_targets(page) == []
     page.get_by_role("link", name="Share a read-only link").tap()
 
     expect(page.get_by_role("heading", name="Links to your report", level=1)).to_be_visible()
@@ -47,6 +59,7 @@ def test_a_patient_shares_her_report_from_her_phone_and_revokes_it(open_browser)
     address = page.get_by_role("textbox", name="Link").input_value()
     assert ReportLink.objects.filter(patient=alice).count() == 1
     phone.check(screenshot="report-links")
+    assert small_targets(page) == []
 
     # Someone without an account (her GP) opens it on a computer.
     visitor = open_browser()
