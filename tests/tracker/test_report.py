@@ -806,3 +806,20 @@ def test_the_access_log_never_shows_a_link_secret() -> None:
     assert logged_path(f"/r/{secret}/") == "/r/…/"
     assert logged_path(f"/r/{secret}/report.pdf") == "/r/…/report.pdf"
     assert logged_path("/tracker/report/") == "/tracker/report/"
+
+
+def test_a_link_opens_for_someone_signed_in_who_has_a_newer_notice_to_agree_to(
+    alices_link: str, charlie: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accounts import consent
+    from tests.accounts.test_consent import NEW_NOTICE
+
+    monkeypatch.setattr(consent, "PRIVACY_NOTICE", NEW_NOTICE)
+    visitor = Client()
+    visitor.force_login(charlie)
+
+    assert visitor.get(reverse("tracker:dashboard")).status_code == 302  # asked to agree first
+    page = visitor.get(alices_link)
+
+    assert page.status_code == 200
+    assert b"Back cramp report: alice" in page.content
