@@ -7,6 +7,7 @@ site's ordinary 404, the same for each, and tries from one address are rate-limi
 """
 
 import datetime
+import logging
 
 from allauth.core import ratelimit
 from django.contrib import messages
@@ -27,6 +28,8 @@ from tracker.report import Report, build_report, flag_began, suggested_period
 from tracker.report_forms import ReportLinkForm, ReportPeriodForm
 from tracker.report_pdf import render_pdf
 from tracker.views import patient_page
+
+logger = logging.getLogger(__name__)
 
 # The session key holding a new link's secret until the links page has shown it once.
 NEW_LINK = "report_link_new"
@@ -208,7 +211,13 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
     # Every try counts, found or not: a secret cannot be guessed, but each try costs a report.
     # These are GETs, which allauth leaves unlimited unless asked (limit_get).
     refused = ratelimit.consume_or_429(request, action="report_link_open", limit_get=True)
-    return _private(refused) if refused is not None else None
+    if refused is None:
+        return None
+    # Django logs every 4xx with its path, which here holds a secret that may still work: log
+    # the refusal without it, and mark the response as logged (django.utils.log.log_response).
+    logger.warning("Too Many Requests: a report link (/r/…/)")
+    refused._has_been_logged = True  # type: ignore[attr-defined]
+    return _private(refused)
 
 
 @never_cache

@@ -3,6 +3,7 @@
 
 import datetime
 import io
+import logging
 import uuid
 from decimal import Decimal
 
@@ -635,9 +636,10 @@ def test_the_patient_sees_each_opening_beside_the_link(
     assert b"the PDF" in page.content and b"the page" in page.content
 
 
-def test_opening_links_is_rate_limited_per_address(
-    alices_link: str, client: Client, settings
+def test_opening_links_is_rate_limited_per_address_and_the_secret_stays_out_of_the_log(
+    alices_link: str, client: Client, settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "report_link_open": "3/m/ip"}
     statuses = [client.get("/r/" + "B" * 43 + "/").status_code for _ in range(3)]
 
@@ -647,6 +649,9 @@ def test_opening_links_is_rate_limited_per_address(
     assert refused.status_code == 429
     assert refused["X-Robots-Tag"] == "noindex, nofollow"
     assert not ReportLinkOpening.objects.exists()
+    secret = alices_link.removeprefix("/r/").removesuffix("/")
+    assert "Too Many Requests: a report link" in caplog.text
+    assert secret not in caplog.text
 
 
 def test_a_patient_may_have_only_so_many_working_links(alice_london: User, client: Client) -> None:
