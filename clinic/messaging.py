@@ -32,6 +32,8 @@ from tracker import dates
 # How many unread messages the dashboard's card shows; the messages page has them all.
 DASHBOARD_MESSAGES = 3
 MESSAGES_PAGE_SIZE = 20
+# How many of the latest messages the patient view shows the clinician (with whether read).
+CLINICIAN_MESSAGES = 5
 
 
 class KeyReused(Exception):

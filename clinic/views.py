@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.filters import remembered_filter
 from accounts.models import User
-from clinic import fhir, looks
+from clinic import fhir, looks, messaging
 from clinic import services as share_services
 from clinic.access import (
     audit,
@@ -372,6 +372,7 @@ def patient_detail(
             "last_look": last_look,
             "new_since": looks.new_since(patient=patient, since=last_look),
             "message_form": message_form or MessageForm(),
+            "sent_messages": messaging.messages_for(patient)[: messaging.CLINICIAN_MESSAGES],
             "summary": summary,
             "periods": CHART_PERIODS,
             "form": form,

@@ -160,10 +160,10 @@ def test_the_clinicians_patient_view_does_not_grow_with_history(
     # totals; 23 the notes; 24 the medicine doses in the range (tracker.medicines.doses_between);
     # 25 this week's function score; issue 20: 26 the clinician's previous look (their last
     # view's audit row) and 27 what the patient logged since, counted in one query
-    # (clinic.looks.new_since). The same with or without the two-week flag: who saw a flag is
-    # in the stored status. (Issue 15's target is 12: see
-    # tests/clinic/test_queue_and_patient_view.py.)
-    assert len(counted) == 27, counted
+    # (clinic.looks.new_since), 28 the latest messages sent to the patient. The same with or
+    # without the two-week flag: who saw a flag is in the stored status. (Issue 15's target is
+    # 12: see tests/clinic/test_queue_and_patient_view.py.)
+    assert len(counted) == 28, counted
     assert not any("TRACKER_ACKNOWLEDGEMENT" in sql for sql in counted)
 
 

@@ -358,6 +358,10 @@ def test_a_message_reaches_the_patients_dashboard_with_an_email_without_detail(
     assert "Messages from your clinician" in dashboard
     assert text in dashboard
     assert "From bob," in dashboard
+    # The clinicians she shares with see what was sent, and whether she has read it.
+    sent = detail(bob_client, alice)
+    assert list(sent.context["sent_messages"]) == [message]
+    assert "not read yet" in sent.content.decode()
 
 
 def test_a_double_tap_sends_one_message_and_one_email(alice, bob_client, shared):
