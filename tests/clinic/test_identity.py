@@ -277,7 +277,7 @@ def test_a_clinician_who_renames_themselves_is_still_shown_by_their_display_name
     approve_clinician(user=dana)
     share(flagged, dana)
     detail = text(client_for(dana).get(reverse("clinic:patient_detail", args=[flagged.pk])))
-    assert "Dr Robert Stone, physiotherapist," in detail
+    assert "Seen by Dr Robert Stone, physiotherapist on" in detail
     assert "Casey" not in detail
 
 
