@@ -16,10 +16,7 @@ from django.views.decorators.http import require_POST
 from clinic import messaging, views
 from clinic.access import audit, clinician_page, shared_patient_or_404
 from clinic.forms import MessageForm
-from clinic.models import ClinicianMessage
-
-# The audit action of a message (clinic.models.AuditEvent.Action has no choice for it yet).
-MESSAGE_ACTION = "message"
+from clinic.models import AuditEvent, ClinicianMessage
 
 
 @clinician_page
@@ -49,7 +46,7 @@ def message_send(request: HttpRequest, patient_id: int) -> HttpResponse:
                 audit(
                     request=request,
                     patient=patient,
-                    action=MESSAGE_ACTION,
+                    action=AuditEvent.Action.MESSAGE,
                     detail=f"message {message.pk}",
                 )
                 messages.success(request, _("Message sent. The patient gets an e-mail notice."))

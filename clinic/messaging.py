@@ -86,7 +86,7 @@ def _queue_notice(*, patient: User, now: datetime.datetime) -> None:
         body=render_to_string("clinic/email/message_notice.txt", context),
         from_email=notifications.discreet_from_email(),
         # Each notice is its own e-mail, like an account e-mail: no window, never merged.
-        kind=Delivery.Kind.ACCOUNT,
+        kind=Delivery.Kind.CLINICIAN_MESSAGE,
         recipient=patient,
         local_date=dates.local_day(now, patient.zone),
     )

@@ -197,6 +197,7 @@ class AuditEvent(models.Model):
         LIST = "list", _("Saw your red-flag answers in their patient list")
         ACCEPT = "accept", _("Accepted your request to share your log")
         DECLINE = "decline", _("Declined your request to share your log")
+        MESSAGE = "message", _("Sent you a message")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

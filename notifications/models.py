@@ -19,6 +19,7 @@ class Delivery(models.Model):
         REMINDER = "reminder", _("daily reminder")
         DIGEST = "digest", _("weekly summary")
         CLINICIAN_NOTICE = "clinician_notice", _("notice to a clinician")
+        CLINICIAN_MESSAGE = "clinician_message", _("notice of a clinician's message")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("e-mail")

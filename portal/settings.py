@@ -471,4 +471,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint (the report's PDF) logs each step of every document at INFO: progress, not news.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -741,7 +741,7 @@ class FunctionScore(models.Model):
     pain = models.PositiveSmallIntegerField(_("pain on average"))
     enjoyment = models.PositiveSmallIntegerField(_("interference with enjoyment of life"))
     activity = models.PositiveSmallIntegerField(_("interference with general activity"))
-    answered_at = models.DateTimeField(_("answered"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"))
 
     class Meta:
         ordering = ["-week"]

@@ -26,7 +26,6 @@ from tracker import dates, report_links, services
 from tracker.models import ReportLink
 from tracker.report import Report, build_report, flag_began, suggested_period
 from tracker.report_forms import ReportLinkForm, ReportPeriodForm
-from tracker.report_pdf import render_pdf
 from tracker.views import patient_page
 
 logger = logging.getLogger(__name__)
@@ -58,6 +57,10 @@ def _document(request: HttpRequest, report: Report, *, public: bool, pdf_url: st
 
 
 def _pdf_response(html: str, report: Report) -> HttpResponse:
+    # Imported here: WeasyPrint builds its own stylesheets as it loads (0.35 s), which only a
+    # request for a PDF should pay, not every web and worker process as it starts.
+    from tracker.report_pdf import render_pdf
+
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         False, f"back-cramp-report-{report.since}-to-{report.until}.pdf"

@@ -77,6 +77,7 @@ def record_function_score(
             pain=pain,
             enjoyment=enjoyment,
             activity=activity,
+            answered_at=now,
         )
         return score, Outcome.SAVED
     if (score.pain, score.enjoyment, score.activity) == (pain, enjoyment, activity):

@@ -15,7 +15,6 @@ from django.utils import timezone
 from clinic import messaging
 from clinic import services as share_services
 from clinic.access import approve_clinician
-from clinic.message_views import MESSAGE_ACTION
 from clinic.models import AuditEvent, ClinicianMessage
 from clinic.queue import QueueRow
 from notifications.models import Delivery
@@ -345,7 +344,7 @@ def test_a_message_reaches_the_patients_dashboard_with_an_email_without_detail(
     assert response.status_code == 302
     message = ClinicianMessage.objects.get()
     assert (message.patient, message.clinician_name, message.text) == (alice, "bob", text)
-    event = AuditEvent.objects.get(action=MESSAGE_ACTION)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MESSAGE)
     assert text not in event.detail
     (email,) = mail.outbox
     assert email.to == [alice.email]
@@ -371,7 +370,7 @@ def test_a_double_tap_sends_one_message_and_one_email(alice, bob_client, shared)
     assert second.status_code == 302
     assert ClinicianMessage.objects.count() == 1
     assert len(mail.outbox) == 1
-    assert AuditEvent.objects.filter(action=MESSAGE_ACTION).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MESSAGE).count() == 1
 
 
 def test_an_empty_or_long_message_comes_back_with_the_text_kept(alice, bob_client, shared):

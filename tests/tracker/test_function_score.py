@@ -365,6 +365,7 @@ def test_the_dashboard_card_is_one_query_whatever_the_history(
             pain=n % 11,
             enjoyment=3,
             activity=3,
+            answered_at=start - datetime.timedelta(weeks=n),
         )
         for n in range(weeks_of_history)
     )
@@ -452,6 +453,9 @@ def test_the_clinicians_weekly_scores_are_one_query(alice, weeks, django_assert_
             pain=5,
             enjoyment=5,
             activity=n % 11,
+            answered_at=datetime.datetime.combine(
+                monday - datetime.timedelta(weeks=n), datetime.time(12), tzinfo=UTC
+            ),
         )
         for n in range(weeks)
     )

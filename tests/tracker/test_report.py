@@ -89,6 +89,7 @@ def score(patient: User, day: datetime.date, pain: int, enjoyment: int, activity
         pain=pain,
         enjoyment=enjoyment,
         activity=activity,
+        answered_at=datetime.datetime.combine(day, datetime.time(12), tzinfo=patient.zone),
     )
 
 
