@@ -353,6 +353,25 @@ def scenarios() -> list[Scenario]:
             reverse("clinic:patient_detail", args=[heavy.pk]),
             cookie=session_cookie("demo-busy-clinician"),
         ),
+        # Issue 20: the patient's own report (four weeks by default) and the medicine log.
+        Scenario(
+            "report",
+            "Own report, typical patient",
+            reverse("tracker:report"),
+            cookie=session_cookie("demo-patient-00001"),
+        ),
+        Scenario(
+            "report_heavy",
+            "Own report, heavy patient",
+            reverse("tracker:report"),
+            cookie=session_cookie("demo-heavy"),
+        ),
+        Scenario(
+            "medicines",
+            "Medicine log, heavy patient",
+            reverse("tracker:medicine_list"),
+            cookie=session_cookie("demo-heavy"),
+        ),
         Scenario(
             "episode_post",
             "Episode POST",
