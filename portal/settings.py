@@ -232,6 +232,8 @@ ACCOUNT_RATE_LIMITS = {
     # address (each try counts, found or not; each success renders a report or a PDF).
     "report_link": "20/d/user",
     "report_link_open": "30/10m/ip",
+    # The patient's own PDF: each one holds a web worker for a few hundred milliseconds.
+    "report_pdf": "20/10m/user",
 }
 # Behind a proxy, the client's address is the one the last trusted proxy added to
 # X-Forwarded-For; everything before it is whatever the client sent. Rate limits and the

@@ -97,6 +97,11 @@ def report(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """Send the report of a period as a PDF; a wrong period shows the page with its messages."""
+    refused = ratelimit.consume_or_429(
+        request, action="report_pdf", user=request.user, limit_get=True
+    )
+    if refused is not None:
+        return refused
     now = timezone.now()
     form = _period_form(request, now)
     if not form.is_valid():

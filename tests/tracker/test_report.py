@@ -829,3 +829,16 @@ def test_a_link_opens_for_someone_signed_in_who_has_a_newer_notice_to_agree_to(
 
     assert page.status_code == 200
     assert b"Back cramp report: alice" in page.content
+
+
+def test_the_patients_own_pdf_is_rate_limited_per_patient(
+    alice_london: User, client: Client, settings
+) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "report_pdf": "1/10m/user"}
+    client.force_login(alice_london)
+
+    first = client.get(reverse("tracker:report_pdf"))
+    second = client.get(reverse("tracker:report_pdf"))
+
+    assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
+    assert second.status_code == 429
