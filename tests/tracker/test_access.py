@@ -5,6 +5,7 @@ and by POST, and alice's records are unchanged afterwards; alice herself gets he
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -14,10 +15,18 @@ from notifications.links import stop_token
 from tests.conftest import client_for
 from tests.factories import add_drink, log_episode
 from tracker import urls as tracker_urls
-from tracker.models import Drink, Episode, PatientStatus
+from tracker.medicines import DoseInput, add_medicine_dose
+from tracker.models import Drink, Episode, MedicineDose, PatientStatus, ReportLink
+from tracker.report_links import create_link
 
 # Views that only accept POST answer alice's GET with 405.
-POST_ONLY = {"episode_end", "hydration_complete", "account_delete", "push_device"}
+POST_ONLY = {
+    "episode_end",
+    "hydration_complete",
+    "account_delete",
+    "push_device",
+    "report_link_revoke",
+}
 # The stop link of reminder e-mails works without signing in (tests/tracker/test_reminder_pages).
 NO_SIGN_IN = {"reminder_stop"}
 # Downloads, checked for their content elsewhere.
@@ -29,7 +38,19 @@ def records(alice) -> dict[str, object]:
     start = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
     episode = log_episode(alice, start=start, severity=4, notes="alice")
     drink = add_drink(alice, day=datetime.date(2026, 1, 5), ml=250)
-    return {"episode": episode, "drink": drink}
+    dose = add_medicine_dose(
+        patient=alice,
+        data=DoseInput(name="Ibuprofen", dose=Decimal("400"), unit="mg", taken_at=start),
+        now=start,
+    )
+    link, _token = create_link(
+        patient=alice, since=datetime.date(2026, 1, 1), until=datetime.date(2026, 1, 5), now=start
+    )
+    return {"episode": episode, "drink": drink, "medicine": dose, "report_link": link}
+
+
+# Which record a `pk` names, by the start of the URL's name; anything else is an episode.
+OWNERS = ("drink", "medicine", "report_link")
 
 
 def url_for(pattern: URLPattern, records: dict[str, object]) -> str:
@@ -38,7 +59,7 @@ def url_for(pattern: URLPattern, records: dict[str, object]) -> str:
     if not params:
         return reverse(f"tracker:{pattern.name}")
     if params == {"pk"}:
-        owner = "drink" if pattern.name.startswith("drink_") else "episode"
+        owner = next((o for o in OWNERS if pattern.name.startswith(f"{o}_")), "episode")
         return reverse(f"tracker:{pattern.name}", kwargs={"pk": records[owner].pk})
     if params == {"pk", "step"}:
         return reverse(
@@ -88,6 +109,8 @@ def test_another_patient_gets_404_for_alices_ids(charlie, records, pattern) -> N
     episode, drink = records["episode"], records["drink"]
     assert Episode.objects.filter(pk=episode.pk, severity=4, ended_at=None).exists()
     assert Drink.objects.filter(pk=drink.pk, amount_ml=250).exists()
+    assert MedicineDose.objects.filter(pk=records["medicine"].pk, name="Ibuprofen").exists()
+    assert ReportLink.objects.filter(pk=records["report_link"].pk, revoked_at=None).exists()
     assert list(PatientStatus.objects.filter(patient=episode.patient).values()) == alices_status
 
 
