@@ -78,7 +78,9 @@ def test_the_migrated_database_keeps_the_foreign_keys_but_not_their_own_indexes(
                     assert own_index == [], f"{table}.{column}"
                     assert foreign_key, f"{table}.{column} lost its foreign key"
                     checked.append(f"{table}.{column}")
-    assert len(checked) == 17  # 14, then consents, revisions and their steps (issue 19)
+    # 14, then consents, revisions and their steps (issue 19), then medicine doses, weekly
+    # scores, report links and their openings, and clinicians' messages (issue 20).
+    assert len(checked) == 22
 
 
 def test_the_check_sees_a_duplicate(monkeypatch) -> None:
