@@ -82,7 +82,7 @@ def _views_by(clinician: User) -> QuerySet[AuditEvent]:
 
 def last_look_subquery(*, clinician: User) -> Subquery:
     """Return, for a query over PatientStatus rows, the clinician's last view of each patient
-    (a subquery on the audit index (patient, -created_at))."""
+    (a subquery on the partial audit index "audit_views_by_actor")."""
     return Subquery(
         _views_by(clinician)
         .filter(patient_id=OuterRef("patient_id"))

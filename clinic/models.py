@@ -218,7 +218,16 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["patient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-created_at"]),
+            # A clinician's last look at each patient (clinic.looks): their views only, so the
+            # queue's subquery reads one row per patient however many list rows pile up.
+            models.Index(
+                fields=["actor", "patient", "-created_at"],
+                condition=Q(action="view"),
+                name="audit_views_by_actor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.patient_id} at {self.created_at}"

@@ -14,9 +14,12 @@ OUR_APPS = ("accounts", "education", "tracker", "clinic")
 
 
 def leading_columns(model: type[models.Model]) -> set[str]:
-    """The first field of each composite index or unconditional unique constraint."""
+    """The first field of each unconditional composite index or unique constraint (a partial
+    one covers only some rows, so it cannot stand in for the column's own index)."""
     meta = model._meta
-    composites = [index.fields for index in meta.indexes if len(index.fields) > 1]
+    composites = [
+        index.fields for index in meta.indexes if len(index.fields) > 1 and index.condition is None
+    ]
     composites += [
         constraint.fields
         for constraint in meta.constraints
