@@ -473,6 +473,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint (the report's PDF) logs each step of every document at INFO: progress, not news.
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    # WeasyPrint (the report's PDF) logs each step of every document at INFO, and a warning for
+    # each rule of the page's stylesheet meant for screens only (a media query on width,
+    # overflow): expected, every time, so only its errors are kept.
+    "loggers": {"weasyprint": {"level": "ERROR"}},
 }
