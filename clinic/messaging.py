@@ -85,10 +85,13 @@ def _queue_notice(*, patient: User, now: datetime.datetime) -> None:
         subject=_("You have a new message from your clinician on Back cramp care"),
         body=render_to_string("clinic/email/message_notice.txt", context),
         from_email=notifications.discreet_from_email(),
-        # Each notice is its own e-mail, like an account e-mail: no window, never merged.
+        # At most one notice an hour of the patient's clock: the first message of the hour
+        # says one is waiting, and the patient reads them all on signing in. A clinician (or
+        # several) writing often never floods the patient's inbox.
         kind=Delivery.Kind.CLINICIAN_MESSAGE,
         recipient=patient,
         local_date=dates.local_day(now, patient.zone),
+        window=now.astimezone(patient.zone).hour,
     )
 
 

@@ -489,3 +489,23 @@ def test_no_email_is_sent_to_a_patient_without_an_address(alice, bob_client, sha
     send(bob_client, alice)
     assert ClinicianMessage.objects.count() == 1
     assert not Delivery.objects.filter(recipient=alice).exists()
+
+
+def test_messages_send_at_most_one_notice_an_hour_of_the_patients_clock(alice, bob, shared):
+    alice.time_zone = "Asia/Kathmandu"  # +05:45: the hour is the patient's, not UTC's
+    alice.save(update_fields=["time_zone"])
+
+    def at(hour: int, minute: int) -> datetime.datetime:
+        return dates.to_instant(datetime.date(2026, 3, 10), datetime.time(hour, minute), alice.zone)
+
+    for when in (at(10, 5), at(10, 50), at(11, 1)):
+        messaging.send_message(
+            clinician=bob, patient=alice, text="Please call us.", key=uuid.uuid4(), now=when
+        )
+
+    assert ClinicianMessage.objects.filter(patient=alice).count() == 3
+    notices = Delivery.objects.filter(recipient=alice, kind=Delivery.Kind.CLINICIAN_MESSAGE)
+    assert sorted(notices.values_list("local_date", "window")) == [
+        (datetime.date(2026, 3, 10), 10),
+        (datetime.date(2026, 3, 10), 11),
+    ]
