@@ -315,7 +315,7 @@ def test_a_patient_logging_thousands_of_episodes_changes_nothing_in_the_queues_q
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 15 aims at 12 queries; the view makes 29 with a red-flag answer (23 before issue 20)",
+    reason="issue 15 aims at 12 queries; the view makes 29 with a red-flag answer (23 before 20)",
 )
 def test_the_patient_view_of_two_years_of_history_is_at_most_twelve_queries(alice, bob, bob_client):
     shares_with(alice, bob)
