@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tracker.assessment import NOTHING, Assessment
 from tracker.assessment import VERSION as ASSESSMENT_VERSION
 from tracker.dates import CLOCK_SKEW_TOLERANCE, zone_or_utc
-from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml
+from tracker.rules import RED_FLAGS_BY_CODE, effective_target_ml, peg_mean
 
 # A foreign key that leads a composite index or unique constraint (patient then day, episode then
 # code) has no index of its own. With one, PostgreSQL chose the smaller single-column index for a
@@ -762,7 +762,7 @@ class FunctionScore(models.Model):
     @property
     def score(self) -> float:
         """Return the PEG score: the mean of the three answers, to one decimal place."""
-        return round((self.pain + self.enjoyment + self.activity) / 3, 1)
+        return peg_mean(self.pain, self.enjoyment, self.activity)
 
 
 class ReportLink(models.Model):

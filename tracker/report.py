@@ -20,7 +20,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tracker import dates, presenter, rules, services
+from tracker import dates, presenter, rules, scores, services
 from tracker.assessment import RED_FLAG_URGENCY, Assessment, Kind, Reason
 from tracker.models import (
     DoseUnit,
@@ -307,11 +307,11 @@ def _medicines(doses: list[MedicineDose]) -> list[MedicineRow]:
     return rows
 
 
-def _score_change(scores: list[ScoreRow]) -> str:
-    if len(scores) < 2:
+def _score_change(rows: list[ScoreRow]) -> str:
+    if len(rows) < 2:
         return ""
-    first, last = scores[0], scores[-1]
-    change = round(last.score - first.score, 1)
+    first, last = rows[0], rows[-1]
+    change = scores.change(last.score, first.score)
     return _(
         "The weekly score went from %(first)s (answered %(first_day)s) to %(last)s (answered "
         "%(last_day)s), a change of %(change)s. Lower is better."
@@ -418,7 +418,7 @@ def build_report(
     )
     medicines = _medicines(doses)
     # 6: the weekly scores answered on days of the period.
-    scores = [
+    score_rows = [
         ScoreRow(
             week=row.week,
             day=row.day,
@@ -472,8 +472,8 @@ def build_report(
         made_worse=tuple(made_worse),
         triggers=tuple(triggers_list),
         medicines=tuple(medicines),
-        scores=tuple(scores),
-        score_change=_score_change(scores),
+        scores=tuple(score_rows),
+        score_change=_score_change(score_rows),
         red_flags=tuple(red_flags),
         questions=tuple(
             _questions(

@@ -484,3 +484,8 @@ def hydration_comparison(
         episodes_after_low=after_low,
         episodes_after_target=after_target,
     )
+
+
+def peg_mean(pain: int, enjoyment: int, activity: int) -> float:
+    """Return the PEG score: the mean of its three 0-10 answers, to one decimal place."""
+    return round((pain + enjoyment + activity) / 3, 1)

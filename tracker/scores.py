@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from accounts.models import User
-from tracker import dates, services
+from tracker import dates, rules, services
 from tracker.models import FunctionScore
 
 ITEM_MIN, ITEM_MAX = 0, 10
@@ -32,14 +32,15 @@ CHART_WEEKS = 12
 def peg_score(*, pain: int, enjoyment: int, activity: int) -> float:
     """Return the PEG score, the mean of the three answers to one decimal place.
 
-    The same arithmetic as FunctionScore.score; raises ValueError for an answer outside 0-10.
+    Raises ValueError for an answer outside 0-10 (the arithmetic is rules.peg_mean, which
+    FunctionScore.score uses too).
     """
     for name, value in (("pain", pain), ("enjoyment", enjoyment), ("activity", activity)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{name} must be an integer, got {value!r}")
         if not ITEM_MIN <= value <= ITEM_MAX:
             raise ValueError(f"{name} must be {ITEM_MIN}-{ITEM_MAX}, got {value}")
-    return round((pain + enjoyment + activity) / 3, 1)
+    return rules.peg_mean(pain, enjoyment, activity)
 
 
 def change(later: float, earlier: float) -> float:
