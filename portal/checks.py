@@ -131,3 +131,30 @@ def check_site_url(**kwargs: object) -> list[CheckMessage]:
             id="portal.E003",
         )
     ]
+
+
+def replica_problems() -> list[str]:
+    """Say what makes the read replica's settings unsafe (portal/replica.py), if anything."""
+    if not settings.DATABASE_REPLICA_URL:
+        return []
+    problems = []
+    for alias in ("default", "replica"):
+        if settings.DATABASES[alias]["ENGINE"] != "django.db.backends.postgresql":
+            problems.append(f"A read replica needs PostgreSQL: the {alias} database is not.")
+    pin = settings.DATABASE_REPLICA_PIN_SECONDS
+    behind = settings.DATABASE_REPLICA_MAX_LAG + settings.DATABASE_REPLICA_CHECK_SECONDS
+    if pin < behind:
+        problems.append(
+            f"DATABASE_REPLICA_PIN_SECONDS ({pin}) is shorter than DATABASE_REPLICA_MAX_LAG plus "
+            f"DATABASE_REPLICA_CHECK_SECONDS ({behind}): a person could miss what they just wrote."
+        )
+    if settings.DATABASE_REPLICA_CHECK_SECONDS < 1 or settings.DATABASE_REPLICA_MAX_LAG < 0:
+        problems.append(
+            "DATABASE_REPLICA_CHECK_SECONDS must be 1 or more, DATABASE_REPLICA_MAX_LAG 0 or more."
+        )
+    return problems
+
+
+@register
+def check_replica(**kwargs: object) -> list[CheckMessage]:
+    return [Error(problem, id="portal.E004") for problem in replica_problems()]

@@ -161,6 +161,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A read replica (issue 21, portal/replica.py): with DATABASE_REPLICA_URL, reads of GET requests
+# go to it, and everything else (writes, a request that writes, a person's next seconds after a
+# write, the worker, commands) to the primary. Without it, nothing changes.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+# Out of use when further behind than this; measured at most this often per process.
+DATABASE_REPLICA_MAX_LAG = env_int("DATABASE_REPLICA_MAX_LAG", default=5)
+DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", default=1)
+# A person reads from the primary this long after a write (more than the two above together).
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", default=0),
+        conn_health_checks=True,
+    )
+    # A replica that does not answer costs a request two seconds at most, then is left alone
+    # until the next check.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # In tests the replica is the primary's test database (a real replica is made by
+    # tests/ops/test_replica.py).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["portal.replica.PrimaryReplicaRouter"]
+    # First, so that it decides before the first query of a request (the session, the user).
+    MIDDLEWARE.insert(0, "portal.replica.ReplicaReadsMiddleware")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
