@@ -11,6 +11,9 @@ Set `DATABASE_REPLICA_URL` and settings.py adds the "replica" database, this rou
   reads from the primary for `DATABASE_REPLICA_PIN_SECONDS` after it: a patient always sees the
   episode they just logged.
 - Sessions are always read from the primary: a sign-out takes effect on every server at once.
+- Inside a transaction (`transaction.atomic()`), reads go to the primary too. Code that keeps
+  what it reads beyond the request (a cached public page) reads inside one, so that it never
+  keeps what a replica a few seconds behind an editor's change still holds.
 - The replica is used only while it answers and is no more than `DATABASE_REPLICA_MAX_LAG`
   seconds behind (measured on the replica at most every `DATABASE_REPLICA_CHECK_SECONDS`, per
   process). Down, lagging, cut off from its primary, or not a standby at all (a promoted one
@@ -152,6 +155,8 @@ class PrimaryReplicaRouter:
         reads = _reads.get()
         if reads is None or not reads.replica_allowed or model._meta.label_lower in PRIMARY_ONLY:
             return PRIMARY
+        if connections[PRIMARY].in_atomic_block:
+            return PRIMARY  # a transaction reads what it and the primary hold
         if reads.replica_ready is None:
             reads.replica_ready = replica_usable() and connects()
         return REPLICA if reads.replica_ready else PRIMARY
