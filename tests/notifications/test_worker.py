@@ -6,6 +6,7 @@ database another process can open.
 """
 
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -128,3 +129,86 @@ def test_the_worker_command_sends_what_waits_in_the_outbox(broker: str) -> None:
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
     assert sent, output
+
+
+def start_worker_process(name: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-n", f"{name}@%h",
+         "--concurrency", "2", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+@pytest.mark.postgresql
+# Serialized rollback: see above.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_send_each_message_once_and_lose_none(broker: str, tmp_path: Path) -> None:
+    """Two worker processes (two pool processes each) on one database and one Redis, with the
+    scheduler's pass started four times at once (two schedulers, each firing twice) and every
+    message handed to the workers twice: each reminder and each e-mail goes out exactly once."""
+    from notifications import tasks as notification_tasks
+    from tracker import tasks as tracker_tasks
+
+    now = timezone.now()
+    patients = [make_user(f"p{n}") for n in range(30)]
+    for patient in patients:
+        reminders.save_choices(
+            reminder=Reminder(
+                patient=patient,
+                daily=True,
+                at=(now - datetime.timedelta(minutes=1)).astimezone(patient.zone).time(),
+            ),
+            now=now - datetime.timedelta(minutes=2),
+        )
+    mail_log = tmp_path / "mail.log"
+    mail_log.touch()
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "CELERY_BROKER_URL": broker,
+        "DJANGO_EMAIL_BACKEND": "tests.notifications.backends.RecordingBackend",
+        "PORTAL_TEST_MAIL_LOG": str(mail_log),
+    }
+    workers = [start_worker_process(name, env) for name in ("one", "two")]
+    try:
+        # Web processes queue account e-mails meanwhile (each hands its row to the broker).
+        queued = [
+            services.queue_email(
+                to=patient.email,
+                subject=f"Account news {n}",
+                body="...",
+                kind=Delivery.Kind.ACCOUNT,
+                recipient=patient,
+                local_date=now.date(),
+            )
+            for n, patient in enumerate(patients[:20])
+        ]
+        ids = [d.pk for d in queued if d is not None]
+        assert len(ids) == 20
+        for _ in range(4):
+            tracker_tasks.send_due_reminders.delay()
+        for _ in range(2):
+            notification_tasks.deliver.delay(ids)  # the same rows handed over again
+            notification_tasks.sweep.delay()
+
+        def all_sent() -> bool:
+            waiting = Delivery.objects.exclude(status=Delivery.Status.SENT).count()
+            return Delivery.objects.count() == 50 and waiting == 0
+
+        done = wait_for(all_sent, seconds=90)
+        time.sleep(2)  # time for a duplicate to show itself
+    finally:
+        outputs = []
+        for worker in workers:
+            worker.terminate()
+            outputs.append(worker.communicate(timeout=60)[0].decode(errors="replace"))
+    assert done, (list(Delivery.objects.values_list("kind", "status")), outputs)
+    sent = [json.loads(line) for line in mail_log.read_text().splitlines()]
+    messages = [(tuple(to), subject) for _, to, subject in sent]
+    assert len(messages) == 50 and len(set(messages)) == 50, messages
+    assert sum(subject == "Your daily reminder" for _, subject in messages) == 30
+    assert len({pid for pid, _, _ in sent}) >= 2, "one process did all the work"
