@@ -6,10 +6,12 @@ Set `DATABASE_REPLICA_URL` and settings.py adds the "replica" database, this rou
 - Every write goes to the primary, and so does every read outside a web request (the worker,
   the scheduler, management commands): a task that reads and then writes must see the truth.
 - A request may read from the replica only if its method is safe (GET, HEAD, OPTIONS), it
-  carries no pin cookie, and it has not written yet. Its first write turns the rest of it over
-  to the primary; a request that wrote (any POST does) sets the pin cookie, so the same person
-  reads from the primary for `DATABASE_REPLICA_PIN_SECONDS` after it: a patient always sees the
-  episode they just logged.
+  carries no pin cookie, and it has not written yet: its first write (an audit row, a refreshed
+  status) turns the rest of it over to the primary. A request that may write what the person
+  then looks for (POST, PUT, PATCH, DELETE: every form) sets the pin cookie, so the same
+  browser reads from the primary for `DATABASE_REPLICA_PIN_SECONDS` after it: a patient always
+  sees the episode they just logged. (A GET's own writes do not pin the next pages: else every
+  clinician, whose every page adds to the audit trail, would never read from the replica.)
 - Sessions are always read from the primary: a sign-out takes effect on every server at once.
 - Inside a transaction (`transaction.atomic()`), reads go to the primary too. Code that keeps
   what it reads beyond the request (a cached public page) reads inside one, so that it never
@@ -62,10 +64,9 @@ SELECT
 
 @dataclasses.dataclass
 class Reads:
-    """Where this request's reads may go; `wrote` once anything in it has written."""
+    """Where this request's reads may go."""
 
     replica_allowed: bool = False
-    wrote: bool = False
     replica_ready: bool | None = None  # decided on the first read routed, then kept
 
 
@@ -164,7 +165,6 @@ class PrimaryReplicaRouter:
     def db_for_write(self, model: type[Model], **hints: object) -> str:
         reads = _reads.get()
         if reads is not None:
-            reads.wrote = True
             reads.replica_allowed = False
         return PRIMARY
 
@@ -202,7 +202,7 @@ class ReplicaReadsMiddleware:
             response = self.get_response(request)
         finally:
             _reads.reset(token)
-        if reads.wrote or request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS:
             seconds = settings.DATABASE_REPLICA_PIN_SECONDS
             response.set_cookie(
                 PIN_COOKIE,

@@ -27,6 +27,7 @@ from accounts.roles import is_clinician
 from education.models import Article, Category
 from education.pages import public_page
 from notifications.services import KEEP as NOTIFICATIONS_KEPT
+from portal import replica
 from portal.forms import ProfileForm
 from tracker import services
 from tracker.dashboard import patient_profile
@@ -143,7 +144,12 @@ def health(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     finally:
         probe.close()
-    return JsonResponse({"status": "ok", "database": "ok"})
+    answer: dict[str, object] = {"status": "ok", "database": "ok"}
+    if replica.REPLICA in settings.DATABASES:
+        # Said, not failed on: without the replica, reads fall back to the primary.
+        usable, reason, lag = replica.measure()
+        answer.update(replica="ok" if usable else reason, replica_lag_seconds=lag)
+    return JsonResponse(answer)
 
 
 def ping(request: HttpRequest) -> HttpResponse:

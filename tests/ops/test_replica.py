@@ -201,8 +201,13 @@ def test_reads_go_to_the_replica_and_the_writer_reads_their_write(pair: Pair, se
 def test_reads_fall_back_to_the_primary_while_the_replica_is_down(pair: Pair, server: str) -> None:
     phone, tablet = signed_in(server), signed_in(server)
     forget_pin(tablet)
+    health = requests.get(f"{server}/health/", timeout=10).json()
+    assert health["replica"] == "ok" and health["replica_lag_seconds"] < MAX_LAG
     pair.replica.stop("immediate")
     try:
+        health = requests.get(f"{server}/health/", timeout=10)
+        assert health.status_code == 200  # the primary serves every read meanwhile
+        assert health.json()["replica"] == "down: OperationalError"
         assert shows(log_drink(phone, server, 444), 444)
         for _ in range(4):
             assert shows(drinks_page(tablet, server), 444)
