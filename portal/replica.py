@@ -34,6 +34,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
@@ -49,12 +50,14 @@ PRIMARY_ONLY = frozenset({"sessions.session"})
 
 # On the replica: how far behind it is. Equal positions mean it has replayed all it received
 # (an idle primary sends nothing, and that is not lag); otherwise the time since the last
-# transaction it replayed, an upper bound on the true lag. Not streaming: it is cut off from
-# its primary and cannot know what it is missing.
+# transaction it replayed, an upper bound on the true lag. No WAL receiver (or one not
+# streaming): it is cut off from its primary and cannot know what it is missing. (A role
+# without pg_read_all_stats sees the receiver's row with its status hidden: then its being
+# there is all we know, and is enough, since it goes away when its primary does.)
 LAG_SQL = """
 SELECT
     pg_is_in_recovery(),
-    EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
+    EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status IS NULL OR status = 'streaming'),
     CASE
         WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
         ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
@@ -96,7 +99,7 @@ def measure(alias: str = REPLICA) -> tuple[bool, str, float | None]:
             cursor.execute(LAG_SQL)
             in_recovery, streaming, lag = cursor.fetchone()
     except DatabaseError as error:
-        replica.close()  # a broken connection is made again on the next check
+        forget(replica)
         return False, f"down: {error.__class__.__name__}", None
     lag = float(lag)
     if not in_recovery:
@@ -106,6 +109,14 @@ def measure(alias: str = REPLICA) -> tuple[bool, str, float | None]:
     if lag > settings.DATABASE_REPLICA_MAX_LAG:
         return False, f"{lag:.1f} s behind", lag
     return True, "ok", lag
+
+
+def forget(replica: BaseDatabaseWrapper) -> None:
+    """Drop a broken connection (a new one is made on the next check)."""
+    try:
+        replica.close()
+    except DatabaseError:
+        pass
 
 
 def replica_usable(*, now: Callable[[], float] = time.monotonic) -> bool:
@@ -133,7 +144,7 @@ def connects(*, now: Callable[[], float] = time.monotonic) -> bool:
         replica.close_if_health_check_failed()
         replica.ensure_connection()
     except DatabaseError as error:
-        replica.close()
+        forget(replica)
         with health.lock:
             if health.usable:
                 log.warning("Read replica out of use: down: %s", error.__class__.__name__)

@@ -20,10 +20,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
-from portal.replica import PIN_COOKIE
+from portal.replica import LAG_SQL, PIN_COOKIE
 from tests.conftest import PASSWORD
 from tests.ops.clusters import Pair, free_port
 
@@ -225,3 +226,28 @@ def test_reads_fall_back_to_the_primary_while_the_replica_is_down(pair: Pair, se
         assert time.monotonic() - probed < MAX_LAG, "too slow to tell the replica's answer"
     finally:
         pair.replica.sql("SELECT pg_wal_replay_resume()")
+
+
+def test_a_role_without_statistics_rights_still_sees_a_streaming_replica(pair: Pair) -> None:
+    """The app's own role, not a superuser, sees pg_stat_wal_receiver's row with its status
+    hidden: the lag query must still find the replica usable (and not when it is cut off)."""
+    pair.primary.sql("CREATE ROLE portal_reader LOGIN")
+    pair.wait_until_replayed()
+    url = pair.replica.url("portal").replace("postgres@", "portal_reader@")
+    with psycopg.connect(url, autocommit=True) as reader:
+        assert reader.execute("SELECT status FROM pg_stat_wal_receiver").fetchone() == (None,)
+        in_recovery, streaming, lag = reader.execute(LAG_SQL).fetchone()
+    assert in_recovery and streaming and float(lag) < MAX_LAG
+    # Cut off: the primary stops, its WAL receiver goes away.
+    pair.primary.stop()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with psycopg.connect(url, autocommit=True) as reader:
+                streaming = reader.execute(LAG_SQL).fetchone()[1]
+            if not streaming:
+                break
+            time.sleep(0.2)
+        assert not streaming
+    finally:
+        pair.primary.start()
