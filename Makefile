@@ -118,13 +118,13 @@ restore:
 	@test -n "$(BACKUP_FILE)" || { echo "Usage: make restore BACKUP_FILE=backups/<file>.dump" >&2; exit 2; }
 	scripts/restore.sh "$(BACKUP_FILE)"
 
-## make loadtest: 50 patients for 60 s against gunicorn on a fresh PostgreSQL database.
+## make loadtest: Locust, 50 patients + 3 clinicians + 10 readers for 60 s, against gunicorn on a fresh PostgreSQL database.
 loadtest: install
-	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+	$(BIN)/python scripts/load_check.py $(LOADTEST_ARGS)
 
 ## make loadtest-restart: the same, with PostgreSQL stopped and started again during the run.
 loadtest-restart: install
-	$(BIN)/python scripts/loadtest.py --restart-db $(LOADTEST_ARGS)
+	$(BIN)/python scripts/load_check.py --restart-db $(LOADTEST_ARGS)
 
 # --- The benchmark (PostgreSQL, gunicorn and wrk; see docs/performance.md) ---
 .PHONY: bench bench-data wrk
