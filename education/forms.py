@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from education.search import normalise_query
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(
@@ -12,3 +14,6 @@ class SearchForm(forms.Form):
             "null_characters_not_allowed": _("The search contains a character we cannot read."),
         },
     )
+
+    def clean_q(self) -> str:
+        return normalise_query(self.cleaned_data["q"])

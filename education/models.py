@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -148,8 +149,13 @@ class Article(ArticleText):
     # current content means a person edited the article since, and the loader leaves it alone.
     source_checksum = models.CharField(max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The words search reads: title (weight A), summary (B) and body (C), stemmed as English.
+    # On PostgreSQL a trigger (migration 0009) writes it on every insert and update, whatever
+    # saves the row (admin, approval, load_articles, a bulk write); a GIN index serves search.
+    # Elsewhere it stays empty and search matches plain words (education.search).
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
     objects = ArticleQuerySet.as_manager()
 
     class Meta:

@@ -5,6 +5,9 @@ memory by default; Redis when REDIS_URL is set, shared by every server) and the 
 run again. Never for a signed-in person: their pages carry their name and may carry their
 red-flag advice. Never for a page that set a cookie, used a CSRF token or showed a message.
 
+The search page is kept the same way, under its normalised query rather than its address
+(education.views.search).
+
 Any change made in the admin or by `load_articles` calls forget_public_pages(), which starts a
 new generation: a kept page records the generation it was rendered in, and one from an older
 generation is stale. With local memory each server process has its own cache, so
@@ -32,6 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 GENERATION_KEY = "public-pages:generation"
+View = Callable[..., HttpResponseBase]
 LOCAL_COPIES = "local"  # the alias in settings.CACHES, present with Redis only
 logger = logging.getLogger(__name__)
 
@@ -93,14 +97,32 @@ def _cacheable_response(request: HttpRequest, response: HttpResponseBase) -> boo
     )
 
 
-def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def public_page(view: View) -> View:
     """Serve a visitor's page from the cache, rendering and keeping it on a miss."""
+    return public_page_kept_by(_full_path)(view)
 
+
+def _full_path(request: HttpRequest) -> str:
+    return request.get_full_path()
+
+
+def public_page_kept_by(key_of: Callable[[HttpRequest], str | None]) -> Callable[[View], View]:
+    """Return public_page's decorator keeping a page under key_of(request), not its address.
+
+    Requests that key_of gives the same name share one page; None means the page is not kept.
+    """
+    return lambda view: _cached_for_visitors(view, key_of=key_of)
+
+
+def _cached_for_visitors(view: View, *, key_of: Callable[[HttpRequest], str | None]) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        key = "public-page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        name = key_of(request)
+        if name is None:
+            return view(request, *args, **kwargs)
+        key = "public-page:" + hashlib.sha256(name.encode()).hexdigest()
         local = _local_copies()
         if local is not None and (page := local.get(key)) is not None:
             return _response(page)

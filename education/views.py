@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView
 from education.forms import SearchForm
 from education.markdown import render_markdown
 from education.models import Article, Category, ExerciseStep
-from education.pages import public_page
+from education.pages import public_page, public_page_kept_by
 from education.readability import (
     MIN_WORDS,
     READING_AGE_TARGET,
@@ -204,14 +204,25 @@ def _reading_summary(report: ReadingReport) -> str:
     return _("Reading age about %(age)s (target %(low)s to %(high)s): on target.") % values
 
 
+def _search_page_name(request: HttpRequest) -> str | None:
+    """Name a visitor's search page by its normalised query; an empty or bad one is not kept."""
+    form = SearchForm(request.GET)
+    return f"search:{form.cleaned_data['q']}" if form.is_valid() else None
+
+
+@public_page_kept_by(_search_page_name)
 def search(request: HttpRequest) -> HttpResponse:
     """Search the published articles; an empty or bad query gets a friendly page, not an error."""
     form = SearchForm(request.GET or None)
+    query = form["q"].value() or ""
     results: list[Article] = []
     if form.is_valid():
-        results = list(search_articles(form.cleaned_data["q"])[:SEARCH_RESULTS_SHOWN])
+        # Shown as normalised: every query that normalises alike gets this same page.
+        query = form.cleaned_data["q"]
+        found = search_articles(query).only("slug", "title", "summary")
+        results = list(found[:SEARCH_RESULTS_SHOWN])
     return render(
         request,
         "education/search.html",
-        {"form": form, "results": results, "categories": Category.choices},
+        {"form": form, "query": query, "results": results, "categories": Category.choices},
     )
