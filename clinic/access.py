@@ -114,6 +114,10 @@ def _unused_code() -> str:
 
 def clinician_profile(*, clinician: User) -> ClinicianProfile:
     """Return the clinician's profile, giving them a share code if they have none yet."""
+    # A plain read first: get_or_create reads as a write does, from the primary (with a read
+    # replica, the rest of the request would then read from the primary too).
+    if profile := ClinicianProfile.objects.filter(user=clinician).first():
+        return profile
     profile, _created = ClinicianProfile.objects.get_or_create(
         user=clinician,
         defaults={

@@ -201,10 +201,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     profile = clinician_profile(clinician=request.user)
     # The audit rows name the clinician from the profile just read, not from a second query.
     request.user.clinician_profile = profile
-    audit_list(
-        request=request, patients=[row.patient for row in page.object_list if row.shows_red_flags]
-    )
-    return render(
+    response = render(
         request,
         "clinic/queue.html",
         {
@@ -215,6 +212,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             "requests_waiting": waiting_requests(clinician=request.user, now=now).count(),
         },
     )
+    # After the page's reads (see patient_detail).
+    audit_list(
+        request=request, patients=[row.patient for row in page.object_list if row.shows_red_flags]
+    )
+    return response
 
 
 REQUESTS_PAGE_SIZE = 25
@@ -354,13 +356,7 @@ def patient_detail(
         .annotate(is_new=looks.is_new(last_look, "created_at"))
         .prefetch_related("triggers", "relief", "locations", "spread")
     )
-    audit(
-        request=request,
-        patient=patient,
-        action=AuditEvent.Action.VIEW,
-        detail=f"{since} to {until}",
-    )
-    return render(
+    response = render(
         request,
         "clinic/patient_detail.html",
         {
@@ -405,6 +401,15 @@ def patient_detail(
             "function_trend": scores.function_trend(patient=patient, since=since, until=until),
         },
     )
+    # Recorded once the page is made: its reads come before its first write, so that with a
+    # read replica (portal/replica.py) they all go to the replica.
+    audit(
+        request=request,
+        patient=patient,
+        action=AuditEvent.Action.VIEW,
+        detail=f"{since} to {until}",
+    )
+    return response
 
 
 @clinician_page

@@ -547,3 +547,28 @@ def test_the_same_question_answered_twice_is_one_reason_with_a_count(alice, bob,
     (row,) = queue_rows(bob_client.get(QUEUE))
     assert len(row.reasons) == 1
     assert row.reasons[0].endswith("(2 times)")
+
+
+def reads_after_the_first_write(client, url: str) -> list[str]:
+    """The SELECTs a page makes after its first write. With a read replica a request reads
+    from the primary from its first write on (portal/replica.py): a page that writes its audit
+    row last reads everything from the replica."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    statements = [query["sql"].lstrip().upper() for query in captured.captured_queries]
+    writes = [n for n, sql in enumerate(statements) if sql.startswith(("INSERT", "UPDATE"))]
+    assert writes, "the page wrote no audit row"
+    return [sql for sql in statements[writes[0] :] if sql.startswith("SELECT")]
+
+
+def test_the_queue_and_the_patient_view_read_everything_before_they_write(
+    alice, charlie, bob, bob_client
+):
+    for patient in (alice, charlie):
+        shares_with(patient, bob)
+        daily_episodes(patient, days=3, severity=6)
+    answer_red_flags(alice, "fever")
+    assert reads_after_the_first_write(bob_client, reverse("clinic:queue")) == []
+    detail = reverse("clinic:patient_detail", args=[alice.pk])
+    assert reads_after_the_first_write(bob_client, detail) == []

@@ -277,3 +277,23 @@ def test_settings_that_could_hide_a_write_are_refused() -> None:
     assert len(problems) == 2
     assert "the replica database is not" in problems[0]
     assert "PIN_SECONDS (3) is shorter" in problems[1]
+
+
+@pytest.mark.django_db
+def test_an_existing_clinicians_profile_is_read_as_a_read_not_a_write(
+    bob: User, replica_well: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """get_or_create reads as a write does, which would send the rest of the clinician's
+    page to the primary; a profile that exists is read with a plain read."""
+    from clinic.access import clinician_profile
+
+    made = clinician_profile(clinician=bob)
+    monkeypatch.setattr(replica, "REPLICA", PRIMARY)  # the tests have one database
+    reads = replica.Reads(replica_allowed=True)
+    token = replica._reads.set(reads)
+    try:
+        with override_settings(DATABASE_ROUTERS=["portal.replica.PrimaryReplicaRouter"]):
+            assert clinician_profile(clinician=bob) == made
+    finally:
+        replica._reads.reset(token)
+    assert reads.replica_allowed
