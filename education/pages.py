@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache, caches
 from django.core.cache.backends.base import BaseCache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -137,9 +138,13 @@ def _cached_for_visitors(view: View, *, key_of: Callable[[HttpRequest], str | No
         if page is not None and page[0] == generation:
             _keep_locally(local, key, page)
             return _response(page)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render"):
-            response.render()  # a TemplateResponse, from the class-based views
+        # Rendered in a transaction, which reads from the primary even where pages read from a
+        # read replica (portal/replica.py): a page kept for minutes must not be one that a
+        # replica a few seconds behind an editor's change still had.
+        with transaction.atomic():
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()  # a TemplateResponse, from the class-based views
         if _cacheable_response(request, response):
             page = (generation, response.content, response["Content-Type"])
             try:
