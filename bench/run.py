@@ -18,6 +18,7 @@ scheduling` runs those alone, without gunicorn or wrk.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -117,6 +118,8 @@ class Result:
     scenario: Scenario
     rounds: list[dict] = field(default_factory=list)
     queries: int | None = None
+    # Of those, the queries read from the replica (None: no DATABASE_REPLICA_URL).
+    replica_queries: int | None = None
     transactions: int = 0
     warm_up: dict = field(default_factory=dict)
 
@@ -420,19 +423,28 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVE
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def count_queries(scenario: Scenario) -> tuple[int, int]:
-    """Count one request's queries (BEGIN and COMMIT aside) and its transactions.
+def count_queries(scenario: Scenario) -> tuple[int, int, int | None]:
+    """Count one request's queries (BEGIN and COMMIT aside), its transactions, and how many of
+    its queries the read replica answered (None without one: portal/replica.py).
 
     One warm-up request first. For a request that writes, check that every write happens
     inside one transaction: exactly one BEGIN ... COMMIT holds them all.
     """
-    from django.db import connection
+    from django.db import connection, connections
     from django.test.utils import CaptureQueriesContext
 
     send = in_process_sender(scenario)
     send()
-    with CaptureQueriesContext(connection) as captured:
+    replica = connections["replica"] if "replica" in connections.settings else None
+    with CaptureQueriesContext(connection) as captured, contextlib.ExitStack() as stack:
+        on_replica = stack.enter_context(CaptureQueriesContext(replica)) if replica else None
         send()
+    replica_queries = None
+    if on_replica is not None:
+        replica_queries = sum(
+            not query["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)
+            for query in on_replica.captured_queries
+        )
     statements = [query["sql"].lstrip().upper() for query in captured.captured_queries]
     queries = [sql for sql in statements if not sql.startswith(TRANSACTION_CONTROL)]
     transactions = sum(sql.startswith("BEGIN") for sql in statements)
@@ -445,7 +457,7 @@ def count_queries(scenario: Scenario) -> tuple[int, int]:
         ]
         if transactions != 1 or outside:
             raise SystemExit(f"{scenario.name}: writes outside one transaction: {outside}")
-    return len(queries), transactions
+    return len(queries) + (replica_queries or 0), transactions, replica_queries
 
 
 def in_process_times(scenario: Scenario, *, times: int) -> tuple[float, float]:
@@ -679,6 +691,14 @@ def versions(args: argparse.Namespace) -> dict[str, str]:
     return found
 
 
+def queries_cell(result: Result) -> str:
+    if result.queries is None:
+        return "-"
+    if result.replica_queries is None:
+        return str(result.queries)
+    return f"{result.queries} ({result.replica_queries} replica)"
+
+
 def table(results: list[Result]) -> str:
     ceiling = results[0].median["rps"]
     lines = [
@@ -690,13 +710,14 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"| {result.scenario.name} | {m['rps']:,.0f} | {m['rps'] / ceiling:.2f} | "
             f"{m['p50_us'] / 1000:.1f} | {m['p95_us'] / 1000:.1f} | "
-            f"{result.queries if result.queries is not None else '-'} | "
+            f"{queries_cell(result)} | "
             f"{sum(r['errors'] for r in result.rounds)} |"
         )
     lines.append("")
     lines.append(
         "\\* queries of one request after a warm-up one, not counting BEGIN and COMMIT; "
-        "the article page's is its cached state."
+        "the article page's is its cached state. With DATABASE_REPLICA_URL set, how many of "
+        "them the read replica answered."
     )
     return "\n".join(lines)
 
@@ -782,6 +803,7 @@ def results_from(path: Path) -> list[Result]:
             scenario=Scenario(**entry["scenario"]),
             rounds=entry["rounds"],
             queries=entry["queries"],
+            replica_queries=entry.get("replica_queries"),
             transactions=entry.get("transactions", 0),
             warm_up=entry.get("warm_up", {}),
         )
@@ -802,7 +824,9 @@ def run_pages(results: list[Result], *, args: argparse.Namespace, env: dict[str,
         try:
             writes_before = episodes_of_writer()
             for result in results:
-                result.queries, result.transactions = count_queries(result.scenario)
+                result.queries, result.transactions, result.replica_queries = count_queries(
+                    result.scenario
+                )
                 result.warm_up = wrk(
                     result.scenario,
                     port=port,
@@ -945,6 +969,7 @@ def main() -> None:
             {
                 "scenario": asdict(r.scenario),
                 "queries": r.queries,
+                "replica_queries": r.replica_queries,
                 "transactions": r.transactions,
                 "warm_up": r.warm_up,
                 "rounds": r.rounds,
