@@ -176,24 +176,66 @@ class Outage(threading.Thread):
 # Who used the CPU
 
 
-def cpu_seconds(pgid: int) -> dict[str, float]:
-    """Return CPU seconds so far: gunicorn's processes, finished children (Locust), the machine."""
-    hz = os.sysconf("SC_CLK_TCK")
-    gunicorn = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            gunicorn += int(fields[11]) + int(fields[12]) if int(fields[2]) == pgid else 0
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+class CpuMonitor(threading.Thread):
+    """Note the CPU ticks of gunicorn's processes and of the load database's backends every
+    half second (a restart ends every backend: each one's last figure counts)."""
+
+    def __init__(self, *, pgid: int, database: str) -> None:
+        super().__init__(daemon=True)
+        self.pgid, self.marker, self.done = pgid, f" {database} ", threading.Event()
+        self.first = self.sample()
+        self.last = dict(self.first)
+        self.machine, self.children = (
+            machine_seconds(),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+
+    def sample(self) -> dict[int, tuple[str, int]]:
+        ticks = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError):
+                head, tail = stat.read_text().rsplit(")", 1)
+                fields = tail.split()
+                if int(fields[2]) == self.pgid:
+                    kind = "gunicorn"
+                elif (
+                    head.endswith("(postgres")
+                    and self.marker in (stat.parent / "cmdline").read_text()
+                ):
+                    kind = "PostgreSQL (load database)"
+                else:
+                    continue
+                ticks[int(stat.parent.name)] = (kind, int(fields[11]) + int(fields[12]))
+        return ticks
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self.last.update(self.sample())
+
+    def finish(self) -> dict[str, float]:
+        """Return the CPU seconds used since the start, by whom."""
+        self.done.set()
+        self.join()
+        self.last.update(self.sample())
+        hz = os.sysconf("SC_CLK_TCK")
+        used = {"gunicorn": 0.0, "PostgreSQL (load database)": 0.0}
+        for pid, (kind, ticks) in self.last.items():
+            used[kind] += (ticks - self.first.get(pid, (kind, 0))[1]) / hz
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used["Locust"] = sum(
+            getattr(children, n) - getattr(self.children, n) for n in ("ru_utime", "ru_stime")
+        )
+        busy, idle = (b - a for a, b in zip(self.machine, machine_seconds(), strict=True))
+        return {**used, "other work": busy - sum(used.values()), "idle": idle}
+
+
+def machine_seconds() -> tuple[float, float]:
+    """Return the CPU seconds the machine has been busy and idle since boot."""
     user, nice, system, idle, iowait, irq, softirq = map(
         int, Path("/proc/stat").read_text().split()[1:8]
     )
-    return {
-        "gunicorn": gunicorn / hz,
-        "Locust": children.ru_utime + children.ru_stime,
-        "busy": (user + nice + system + irq + softirq) / hz,
-        "idle": (idle + iowait) / hz,
-    }
+    hz = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / hz, (idle + iowait) / hz
 
 
 # The run
@@ -332,13 +374,15 @@ def claims(
 
 def summary(record: dict[str, Any], cpu: dict[str, float]) -> str:
     """Return Locust's totals, the writes acknowledged and who used the CPU."""
-    total, writes = record["total"], record["by_name"]
+    total, after, writes = record["total"], record["after_login"], record["by_name"]
     acked = {
         w: sum(len(p.get(w, [])) for p in record["acked"].values()) for w in ("episode", "drink")
     }
     return (
         f"{total['requests']} requests ({total['per_second']}/s), {total['failures']} failed; "
-        f"p50 {total['p50_ms']} ms, p95 {total['p95_ms']} ms\n"
+        f"p50 {total['p50_ms']} ms, p95 {total['p95_ms']} ms; after login: "
+        f"{after['requests']} ({after['per_second']}/s), p50 {after['p50_ms']} ms, "
+        f"p95 {after['p95_ms']} ms\n"
         f"writes acknowledged: {acked}; episode posts p50/p95 {writes['episode']['p50_ms']}/"
         f"{writes['episode']['p95_ms']} ms, drink posts {writes['drink']['p50_ms']}/"
         f"{writes['drink']['p95_ms']} ms\n"
@@ -394,14 +438,13 @@ def main() -> int:
             if args.restart_db:
                 outage = Outage(url=args.database_url, at=args.restart_at, down=args.down_seconds)
                 outage.start()
-            first, started = cpu_seconds(server.pid), time.time()
+            monitor = CpuMonitor(pgid=server.pid, database=database_name(args.database_url))
+            monitor.start()
+            started = time.time()
             run_locust(args, host=f"http://127.0.0.1:{port}", work=work)
-            last, ended = cpu_seconds(server.pid), time.time()
+            cpu, ended = monitor.finish(), time.time()
             if outage:
                 outage.join()
-            cpu = {kind: last[kind] - first[kind] for kind in last}
-            cpu["PostgreSQL and other work"] = cpu.pop("busy") - cpu["gunicorn"] - cpu["Locust"]
-            cpu["idle"] = cpu.pop("idle")
             log = (work / "gunicorn.log").read_text(errors="replace")
             alive = server.poll() is None
         connections.close_all()

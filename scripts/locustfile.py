@@ -32,6 +32,7 @@ from typing import Any
 
 from locust import FastHttpUser, between, events, task
 from locust.env import Environment
+from locust.stats import RequestStats, StatsEntry
 
 LOGIN_PATH = "/accounts/login/"
 SECOND_FACTOR_PATH = "/accounts/2fa/authenticate/"
@@ -244,6 +245,16 @@ def figures(entry: Any) -> dict[str, float]:
     }
 
 
+def after_login(stats: RequestStats) -> StatsEntry:
+    """Return the requests after logging in, together: the load a signed-in day brings."""
+    signing_in = {"login page", "login", "landing page", "second factor page", "second factor"}
+    entry = StatsEntry(stats, "after login", "")
+    for (name, _method), each in stats.entries.items():
+        if name not in signing_in:
+            entry.extend(each)
+    return entry
+
+
 @events.quitting.add_listener
 def write_record(environment: Environment, **_kwargs: Any) -> None:
     """Write the record, with Locust's figures for the whole run (all users have stopped)."""
@@ -254,6 +265,7 @@ def write_record(environment: Environment, **_kwargs: Any) -> None:
                 {
                     **RECORD.as_json(),
                     "total": figures(stats.total),
+                    "after_login": figures(after_login(stats)),
                     "by_name": {
                         name: figures(entry) for (name, _m), entry in stats.entries.items()
                     },
