@@ -18,6 +18,7 @@ import json
 import os
 import resource
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -457,6 +458,8 @@ def main() -> int:
             say(f"{'PASS' if passed else 'FAIL'}  {text}")
         passed = all(passed for passed, _text in results)
         say(f"Result: {'PASS' if passed else f'FAIL (files kept in {work})'}")
+        if passed:
+            shutil.rmtree(work)
         return 0 if passed else 1
     except KeyboardInterrupt:
         say("Interrupted")
