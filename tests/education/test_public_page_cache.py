@@ -157,22 +157,3 @@ def test_a_cache_that_is_down_does_not_take_the_pages_down(anonymous, settings, 
         assert "The page cache is unavailable" in caplog.text
     finally:
         caches.close_all()
-
-
-# Not inside the test's own transaction, so that the page's own one can be told apart.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_page_to_be_kept_is_rendered_in_a_transaction(rf) -> None:
-    """A transaction reads from the primary where pages read from a replica
-    (portal/replica.py): a kept page is never one a lagging replica rendered."""
-    from django.db import connection
-
-    in_transaction: list[bool] = []
-
-    @public_page
-    def view(request: HttpRequest) -> HttpResponse:
-        in_transaction.append(connection.in_atomic_block)
-        return HttpResponse("the page")
-
-    view(visitor_request(rf))
-    assert in_transaction == [True]
-    assert not connection.in_atomic_block

@@ -6,6 +6,7 @@ import runpy
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -133,16 +134,18 @@ def test_sessions_always_read_the_primary(rf: RequestFactory, replica_well: obje
     assert serve(rf.get("/"), lambda: router.db_for_read(User))[1] == REPLICA
 
 
-# Not inside the test's own transaction: outside a block, reads must go to the replica.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_transaction_reads_the_primary(rf: RequestFactory, replica_well: object) -> None:
+def test_a_transaction_reads_the_primary(
+    rf: RequestFactory, replica_well: object, django_db_blocker: Any
+) -> None:
     def view() -> tuple[str, str, str]:
         before = read_from()
         with transaction.atomic():
             inside = read_from()
         return before, inside, read_from()
 
-    assert serve(rf.get("/articles/"), view)[1] == (REPLICA, PRIMARY, REPLICA)
+    # Outside any test transaction (nothing is written): outside a block, reads go to the replica.
+    with django_db_blocker.unblock():
+        assert serve(rf.get("/articles/"), view)[1] == (REPLICA, PRIMARY, REPLICA)
 
 
 def test_a_replica_out_of_use_sends_reads_to_the_primary(
@@ -297,3 +300,32 @@ def test_an_existing_clinicians_profile_is_read_as_a_read_not_a_write(
     finally:
         replica._reads.reset(token)
     assert reads.replica_allowed
+
+
+def test_a_public_page_to_be_kept_is_rendered_in_a_transaction(
+    rf: RequestFactory, django_db_blocker: Any
+) -> None:
+    """So it is read from the primary (education.pages): a page kept for minutes is never one
+    that a replica a few seconds behind an editor's change rendered."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from education.pages import public_page
+
+    in_transaction: list[bool] = []
+
+    @public_page
+    def view(request: HttpRequest) -> HttpResponse:
+        in_transaction.append(connection.in_atomic_block)
+        return HttpResponse("the page")
+
+    request = rf.get("/articles/a-page/")
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    # No test transaction around it (the page writes nothing), so the page's own shows.
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block
+        view(request)
+    assert in_transaction == [True]
