@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
-from accounts.roles import CLINICIANS
+from accounts.roles import CLINICIANS, ensure_role_groups
 from accounts.second_factor import give_totp
 from tests.conftest import PASSWORD, make_article, make_user
 from tests.factories import share
@@ -66,6 +66,9 @@ def server(transactional_db: None, settings: object) -> Iterator[str]:
 @pytest.fixture
 def run(server: str, tmp_path: Path) -> dict:
     """Run two patients, a clinician and a reader for 6 s; return the record and the rows."""
+    # An earlier test's serialized rollback may have flushed the database without making the
+    # role groups again: without them bob would be no clinician (his queue a 404).
+    ensure_role_groups()
     alice, bob = make_user("alice"), make_user("bob", groups=(CLINICIANS,))
     make_user("charlie")
     share(alice, bob)
