@@ -10,7 +10,8 @@ The search page is kept the same way, under its normalised query rather than its
 
 Any change made in the admin or by `load_articles` calls forget_public_pages(), which starts a
 new generation: a kept page records the generation it was rendered in, and one from an older
-generation is stale. With local memory each server process has its own cache, so
+generation is stale. With a read replica, pages rendered in the first seconds of a generation
+are served but not kept (_settled). With local memory each server process has its own cache, so
 another process may show the old page for up to PUBLIC_PAGE_CACHE_SECONDS; with Redis the
 change shows on every server within PUBLIC_PAGE_LOCAL_SECONDS.
 
@@ -31,7 +32,6 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache, caches
 from django.core.cache.backends.base import BaseCache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -60,6 +60,18 @@ def _generation() -> int:
         _cache(lambda: cache.add(GENERATION_KEY, time.time_ns(), timeout=None))
         generation = _cache(lambda: cache.get(GENERATION_KEY, 0))
     return generation
+
+
+def _settled(generation: int) -> bool:
+    """Whether a page rendered now may be kept: PUBLIC_PAGE_SETTLE_SECONDS have passed since the
+    change that started this generation (its value is the time of that change, in ns).
+
+    Where pages read from a read replica, one rendered just after an editor's change may come
+    from a replica that does not have it yet: served, it is a few seconds old, as any page read
+    there; kept, it would be old for PUBLIC_PAGE_CACHE_SECONDS. So until every replica in use
+    must have the change, pages are served but not kept. Without a replica the wait is 0.
+    """
+    return time.time_ns() - generation >= settings.PUBLIC_PAGE_SETTLE_SECONDS * 1_000_000_000
 
 
 def _local_copies() -> BaseCache | None:
@@ -138,14 +150,10 @@ def _cached_for_visitors(view: View, *, key_of: Callable[[HttpRequest], str | No
         if page is not None and page[0] == generation:
             _keep_locally(local, key, page)
             return _response(page)
-        # Rendered in a transaction, which reads from the primary even where pages read from a
-        # read replica (portal/replica.py): a page kept for minutes must not be one that a
-        # replica a few seconds behind an editor's change still had.
-        with transaction.atomic():
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()  # a TemplateResponse, from the class-based views
-        if _cacheable_response(request, response):
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()  # a TemplateResponse, from the class-based views
+        if _cacheable_response(request, response) and _settled(generation):
             page = (generation, response.content, response["Content-Type"])
             try:
                 _cache(lambda: cache.set(key, page, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS))

@@ -13,9 +13,9 @@ Set `DATABASE_REPLICA_URL` and settings.py adds the "replica" database, this rou
   sees the episode they just logged. (A GET's own writes do not pin the next pages: else every
   clinician, whose every page adds to the audit trail, would never read from the replica.)
 - Sessions are always read from the primary: a sign-out takes effect on every server at once.
-- Inside a transaction (`transaction.atomic()`), reads go to the primary too. Code that keeps
-  what it reads beyond the request (a cached public page) reads inside one, so that it never
-  keeps what a replica a few seconds behind an editor's change still holds.
+- Inside a transaction (`transaction.atomic()`), reads go to the primary too: a transaction
+  reads what it and the primary hold. (Cached public pages do not wait on the replica either:
+  for its lag after an editor's change they are served but not kept, education.pages.)
 - The replica is used only while it answers and is no more than `DATABASE_REPLICA_MAX_LAG`
   seconds behind (measured on the replica at most every `DATABASE_REPLICA_CHECK_SECONDS`, per
   process). Down, lagging, cut off from its primary, or not a standby at all (a promoted one

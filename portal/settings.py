@@ -299,6 +299,11 @@ CACHES = {
     )
 }
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PORTAL_PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# For this long after an editor's change a public page is served but not kept: a read replica
+# may not have the change yet (education.pages._settled). No replica: no wait.
+PUBLIC_PAGE_SETTLE_SECONDS = (
+    DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS if DATABASE_REPLICA_URL else 0
+)
 # With Redis, each process also keeps the public pages it served for this many seconds, so a
 # busy server does not ask Redis again for every view (education.pages); an editor's change
 # then reaches every server within these seconds. 0: always ask Redis.

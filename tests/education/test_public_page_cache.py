@@ -1,6 +1,7 @@
 """Public pages are cached whole for visitors, never for a signed-in person, and forgotten on
 any change an editor makes."""
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -16,7 +18,7 @@ from django.urls import reverse
 
 from accounts.roles import CONTENT_EDITORS
 from education.models import Article
-from education.pages import public_page
+from education.pages import GENERATION_KEY, forget_public_pages, public_page
 from tests.conftest import client_for, make_article, make_user
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +159,22 @@ def test_a_cache_that_is_down_does_not_take_the_pages_down(anonymous, settings, 
         assert "The page cache is unavailable" in caplog.text
     finally:
         caches.close_all()
+
+
+def test_with_a_replica_a_page_made_just_after_a_change_is_served_but_not_kept(
+    rf, settings
+) -> None:
+    """A replica may not have an editor's change for a few seconds: a page rendered then is
+    served (a few seconds old, as any page read there) but not kept for minutes."""
+    settings.PUBLIC_PAGE_SETTLE_SECONDS = 6
+    calls: list[str] = []
+    view = counting_view(calls)
+    forget_public_pages()  # an editor's change, now
+    view(visitor_request(rf))
+    view(visitor_request(rf))
+    assert len(calls) == 2  # neither kept
+    # The same generation, 7 seconds on: every replica in use has the change.
+    cache.set(GENERATION_KEY, time.time_ns() - 7 * 1_000_000_000, timeout=None)
+    view(visitor_request(rf))
+    view(visitor_request(rf))
+    assert len(calls) == 3  # kept, then served from the cache

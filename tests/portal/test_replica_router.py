@@ -300,32 +300,3 @@ def test_an_existing_clinicians_profile_is_read_as_a_read_not_a_write(
     finally:
         replica._reads.reset(token)
     assert reads.replica_allowed
-
-
-def test_a_public_page_to_be_kept_is_rendered_in_a_transaction(
-    rf: RequestFactory, django_db_blocker: Any
-) -> None:
-    """So it is read from the primary (education.pages): a page kept for minutes is never one
-    that a replica a few seconds behind an editor's change rendered."""
-    from django.contrib.auth.models import AnonymousUser
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from education.pages import public_page
-
-    in_transaction: list[bool] = []
-
-    @public_page
-    def view(request: HttpRequest) -> HttpResponse:
-        in_transaction.append(connection.in_atomic_block)
-        return HttpResponse("the page")
-
-    request = rf.get("/articles/a-page/")
-    request.user = AnonymousUser()
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)
-    # No test transaction around it (the page writes nothing), so the page's own shows.
-    with django_db_blocker.unblock():
-        assert not connection.in_atomic_block
-        view(request)
-    assert in_transaction == [True]
