@@ -42,6 +42,20 @@ def wait_for(condition: Callable[[], bool], *, seconds: float = 30) -> bool:
     return False
 
 
+def worker_environment(broker: str, **variables: str) -> dict[str, str]:
+    """The environment of a worker process on this test's PostgreSQL database and broker."""
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "CELERY_BROKER_URL": broker,
+        **variables,
+    }
+
+
 @pytest.fixture
 def broker() -> Iterator[str]:
     """Send tasks to the machine's Redis (database 14, emptied first) instead of running them."""
@@ -84,16 +98,9 @@ def test_a_reminder_goes_out_through_a_worker_on_redis(broker: str) -> None:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_command_sends_what_waits_in_the_outbox(broker: str) -> None:
     alice = make_user("alice")
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "CELERY_BROKER_URL": broker,
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
+    env = worker_environment(
+        broker, DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+    )
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -162,17 +169,11 @@ def test_two_workers_send_each_message_once_and_lose_none(broker: str, tmp_path:
         )
     mail_log = tmp_path / "mail.log"
     mail_log.touch()
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "CELERY_BROKER_URL": broker,
-        "DJANGO_EMAIL_BACKEND": "tests.notifications.backends.RecordingBackend",
-        "PORTAL_TEST_MAIL_LOG": str(mail_log),
-    }
+    env = worker_environment(
+        broker,
+        DJANGO_EMAIL_BACKEND="tests.notifications.backends.RecordingBackend",
+        PORTAL_TEST_MAIL_LOG=str(mail_log),
+    )
     workers = [start_worker_process(name, env) for name in ("one", "two")]
     try:
         # Web processes queue account e-mails meanwhile (each hands its row to the broker).
